@@ -1,8 +1,10 @@
+import { readdirSync } from 'node:fs';
 import { Command } from 'commander';
 
 /**
- * The `dinoscope` command line. Each command lives in `commands/<name>.ts` and registers itself
- * on the program; this file only assembles them.
+ * The `dinoscope` command line. Each command lives in `commands/<name>.ts` and exports
+ * `register(program)`; this file only assembles them. Commands import their heavy modules
+ * (tfjs, ONNX Runtime, sharp) inside their action, so `--help` stays instant.
  */
 const program = new Command('dinoscope')
   .description('Understand a folder of photos without labels: DINO training, embeddings, maps, neighbours.')
@@ -10,8 +12,14 @@ const program = new Command('dinoscope')
   .option('--events', 'print progress as JSON lines on stdout (for the app and scripts)')
   .showHelpAfterError();
 
-const commands: ((program: Command) => void)[] = [];
-for (const register of commands) register(program);
+const commandsFolder = new URL('./commands/', import.meta.url);
+const files = readdirSync(commandsFolder)
+  .filter((name) => name.endsWith('.ts'))
+  .sort();
+for (const file of files) {
+  const command = (await import(new URL(file, commandsFolder).href)) as { register(program: Command): void };
+  command.register(program);
+}
 
 try {
   await program.parseAsync();
