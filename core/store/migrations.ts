@@ -35,6 +35,7 @@ export const migrations: Migration[] = [
         captured_at TEXT,                     -- EXIF DateTimeOriginal, ISO 8601, when present
         status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'missing')),
         error TEXT,                           -- human-readable reason when status = 'error'
+        read_again INTEGER NOT NULL DEFAULT 0, -- 1 after an I/O error: the next scan rereads it even if unchanged
         scanned_at INTEGER NOT NULL           -- unix ms of the scan that last looked at it
       );
       CREATE INDEX images_folder ON images(folder_id);
