@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { cosineTopK, normalizeRows } from '../../../core/analysis/cosine-top-k.ts';
+import { crossTopK, knnGraph } from '../../../core/analysis/knn-graph.ts';
+
+/** Deterministic pseudo-random unit rows (mulberry32), clustered so that neighbours matter. */
+function randomRows(count: number, dim: number, seed: number): Float32Array {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const centres = Array.from({ length: 8 }, () => Array.from({ length: dim }, () => random() - 0.5));
+  const rows = new Float32Array(count * dim);
+  for (let r = 0; r < count; r++) {
+    const centre = centres[r % centres.length];
+    for (let c = 0; c < dim; c++) rows[r * dim + c] = centre[c] + 0.3 * (random() - 0.5);
+  }
+  return normalizeRows(rows, count, dim);
+}
+
+/** The plain definition: every pair in double precision, sorted. */
+function bruteForce(rows: Float32Array, count: number, dim: number, row: number, k: number) {
+  const scored: { index: number; similarity: number }[] = [];
+  for (let j = 0; j < count; j++) {
+    if (j === row) continue;
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += rows[row * dim + c] * rows[j * dim + c];
+    scored.push({ index: j, similarity: s });
+  }
+  scored.sort((a, b) => b.similarity - a.similarity || a.index - b.index);
+  return scored.slice(0, k);
+}
+
+describe('exact k-NN graph', () => {
+  it('matches brute force row for row', async () => {
+    const count = 700;
+    const dim = 37; // not a multiple of 4: exercises the loop tails
+    const k = 15;
+    const rows = randomRows(count, dim, 7);
+    const graph = await knnGraph(rows, count, dim, k);
+    expect(graph.indices.length).toBe(count * k);
+    for (let row = 0; row < count; row++) {
+      const expected = bruteForce(rows, count, dim, row, k);
+      expect(Array.from(graph.indices.subarray(row * k, (row + 1) * k))).toEqual(
+        expected.map((e) => e.index),
+      );
+      for (let j = 0; j < k; j++)
+        expect(graph.similarities[row * k + j]).toBeCloseTo(expected[j].similarity, 5);
+    }
+  });
+
+  it('agrees with the single-query search and never lists a row as its own neighbour', async () => {
+    const count = 300;
+    const dim = 16;
+    const rows = randomRows(count, dim, 3);
+    const graph = await knnGraph(rows, count, dim, 10);
+    for (const row of [0, 1, 150, 299]) {
+      const single = cosineTopK(rows, count, dim, rows.subarray(row * dim, (row + 1) * dim), 10, {
+        excludeRow: row,
+      });
+      expect(Array.from(graph.indices.subarray(row * 10, row * 10 + 10))).toEqual(Array.from(single.indices));
+      expect(Array.from(single.indices)).not.toContain(row);
+    }
+  });
+
+  it('keeps exact duplicates as each other’s nearest neighbours', async () => {
+    const rows = randomRows(50, 8, 11);
+    rows.set(rows.subarray(0, 8), 49 * 8);
+    const graph = await knnGraph(rows, 50, 8, 3);
+    expect(graph.indices[0]).toBe(49);
+    expect(graph.indices[49 * 3]).toBe(0);
+    expect(graph.similarities[0]).toBeCloseTo(1, 6);
+  });
+
+  it('searches a held-out set against a database', async () => {
+    const rows = randomRows(200, 12, 5);
+    const result = await crossTopK(rows.subarray(0, 12 * 20), 20, rows, 200, 12, 4);
+    for (let q = 0; q < 20; q++) expect(result.indices[q * 4]).toBe(q); // itself, similarity 1
+  });
+
+  it('stops when cancelled and reports progress', async () => {
+    const rows = randomRows(3000, 64, 1);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = knnGraph(rows, 3000, 64, 5, {
+      signal: controller.signal,
+      onProgress: (done) => {
+        seen.push(done);
+        controller.abort();
+      },
+    });
+    await expect(run).rejects.toThrow();
+    expect(seen.length).toBeGreaterThan(0);
+  });
+
+  it('refuses k that the rows cannot give', async () => {
+    await expect(knnGraph(new Float32Array(6), 3, 2, 3)).rejects.toThrow(/at least 4 rows/);
+  });
+});
