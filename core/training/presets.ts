@@ -1,0 +1,65 @@
+import type { TrainingConfig } from './config.ts';
+
+/**
+ * What a person's machine can do. A preset changes only what it must; everything else keeps the
+ * reference default. `dinoscope train` picks `gpu` on a CUDA backend and `cpu` otherwise.
+ */
+export interface TrainingPreset {
+  description: string;
+  settings: Partial<TrainingConfig>;
+}
+
+export const TRAINING_PRESETS = {
+  reference: {
+    description: "The reference's settings unchanged: ViT-S/16, 224/96-px crops, 2 + 8 views, out_dim 65536.",
+    settings: {},
+  },
+  gpu: {
+    description:
+      'Close to the reference for one consumer GPU: ViT-S/16, 224/96-px crops, 2 + 8 views, batch 32.',
+    settings: { batchSize: 32, outDim: 65536 },
+  },
+  cpu: {
+    description:
+      'A laptop CPU: ViT-Tiny/16, 96/48-px crops, 2 + 6 views, out_dim 8192 (converges faster on small data), 30 epochs.',
+    settings: {
+      arch: 'vit_tiny',
+      globalCropSize: 96,
+      localCropSize: 48,
+      localCropsNumber: 6,
+      outDim: 8192,
+      batchSize: 32,
+      epochs: 30,
+      warmupEpochs: 3,
+    },
+  },
+  quick: {
+    description:
+      'A first look in minutes on any machine: ViT-Tiny/16, 64/32-px crops, 2 + 2 views, out_dim 4096, 5 epochs.',
+    settings: {
+      arch: 'vit_tiny',
+      globalCropSize: 64,
+      localCropSize: 32,
+      localCropsNumber: 2,
+      outDim: 4096,
+      batchSize: 32,
+      epochs: 5,
+      warmupEpochs: 1,
+    },
+  },
+} satisfies Record<string, TrainingPreset>;
+
+export type TrainingPresetName = keyof typeof TRAINING_PRESETS;
+export const TRAINING_PRESET_NAMES = Object.keys(TRAINING_PRESETS) as TrainingPresetName[];
+
+export function trainingPreset(name: string): TrainingPreset {
+  const preset = (TRAINING_PRESETS as Record<string, TrainingPreset>)[name];
+  if (!preset)
+    throw new Error(`No training preset "${name}": choose one of ${TRAINING_PRESET_NAMES.join(', ')}.`);
+  return preset;
+}
+
+/** The preset that fits the compute backend when the person names none. */
+export function presetForBackend(backendName: string): TrainingPresetName {
+  return /gpu|cuda|webgpu|webgl/i.test(backendName) ? 'gpu' : 'cpu';
+}
