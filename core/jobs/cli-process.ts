@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A background `dinoscope` CLI process as the job runner sees it. The web mode spawns a Node child
+ * process; Electron forks a `utilityProcess`. Both give line streams, a graceful stop (the CLI's
+ * Ctrl-C: it finishes the batch in flight and saves) and a hard kill.
+ */
+export interface CliProcess {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Like Ctrl-C: the command stops at its next safe point, keeping what it saved. */
+  stop(): void;
+  /** Ends it now (a job that does not stop gracefully in time). */
+  kill(): void;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+}
+
+/** Starts `dinoscope --db <library> --events <args...>`. */
+export type CliLauncher = (args: string[]) => CliProcess;
+
+/** The CLI entry that registers tsx and runs `core/cli/main.ts`. */
+export const cliEntry = fileURLToPath(new URL('../cli/dinoscope.js', import.meta.url));
+
+/** The web mode's launcher: a plain Node child process running the CLI, one per job. */
+export function nodeCliLauncher(libraryFile: string, entry = cliEntry): CliLauncher {
+  return (args) => {
+    const child = spawn(process.execPath, [entry, '--db', libraryFile, '--events', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    return {
+      stdout: child.stdout,
+      stderr: child.stderr,
+      stop: () => child.kill('SIGINT'),
+      kill: () => child.kill('SIGKILL'),
+      onExit: (listener) => {
+        child.on('exit', (code, signal) => listener(code, signal));
+        // A spawn failure (no such executable) never reaches 'exit'.
+        child.on('error', (error) => {
+          child.stderr.emit('data', Buffer.from(`dinoscope: ${error.message}\n`));
+          listener(null, null);
+        });
+      },
+    };
+  };
+}

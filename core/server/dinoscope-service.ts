@@ -1,0 +1,501 @@
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import packageJson from '../../package.json' with { type: 'json' };
+import type {
+  ApiArgs,
+  ApiEvent,
+  ApiRequestName,
+  ApiResult,
+  JobInfo,
+  MediaKind,
+  ModelSummary,
+  TrainingMetric,
+  TrainingRunSummary,
+} from '../api.ts';
+import type { CliLauncher } from '../jobs/cli-process.ts';
+import { JobRunner } from '../jobs/job-runner.ts';
+import { readThumbnail } from '../library/training-copy.ts';
+import { describeVit } from '../model/vit-config.ts';
+import { type Db, openDatabase } from '../store/database.ts';
+import { embeddingsFingerprint } from '../store/embeddings.ts';
+import { listFolders } from '../store/folders.ts';
+import { getImage } from '../store/images.ts';
+import { getModel, listModels } from '../store/models.ts';
+import { TRAINING_PRESETS } from '../training/presets.ts';
+import { ApiFailure } from './api-failure.ts';
+import { MapQueries } from './map-queries.ts';
+import { NeighborSearch } from './neighbor-search.ts';
+import { PhotoPreviews } from './photo-previews.ts';
+
+export interface NativeDialogs {
+  chooseFolders(): Promise<string[] | null>;
+  chooseSaveFile(suggestedName: string, extensions: string[]): Promise<string | null>;
+}
+
+export interface ServiceOptions {
+  libraryFile: string;
+  launcher: CliLauncher;
+  transport: 'electron' | 'web';
+  /** Electron's open/save dialogs; the web mode has none and asks for paths in text fields. */
+  dialogs?: NativeDialogs;
+}
+
+export type ApiHandlers = {
+  [K in ApiRequestName]: (args: ApiArgs<K>) => Promise<ApiResult<K>> | ApiResult<K>;
+};
+
+export interface Media {
+  bytes: Buffer;
+  mime: string;
+}
+
+/**
+ * The core behind the contract: one handler per request of `core/api.ts`, used by both transports
+ * (Electron IPC and the web server). Quick reads run here; long work runs as background CLI jobs.
+ */
+export class DinoscopeService {
+  readonly jobs: JobRunner;
+  readonly handlers: ApiHandlers;
+  private readonly db: Db;
+  private readonly previews = new PhotoPreviews();
+  private readonly neighbors: NeighborSearch;
+  private readonly maps: MapQueries;
+
+  constructor(private readonly options: ServiceOptions) {
+    this.db = openDatabase(options.libraryFile);
+    this.jobs = new JobRunner(options.launcher);
+    this.neighbors = new NeighborSearch(this.db);
+    this.maps = new MapQueries(this.db);
+    this.handlers = this.createHandlers();
+  }
+
+  onEvent(listener: (event: ApiEvent) => void): () => void {
+    return this.jobs.onEvent(listener);
+  }
+
+  async handle<K extends ApiRequestName>(name: K, args: ApiArgs<K>): Promise<ApiResult<K>> {
+    const handler = this.handlers[name] as (args: ApiArgs<K>) => Promise<ApiResult<K>> | ApiResult<K>;
+    return handler(args);
+  }
+
+  /**
+   * A thumbnail or a screen-sized preview of a photo that is in the library, or null (→ 404).
+   * Only ids are accepted, never paths, so nothing outside the library can be reached; a photo
+   * whose recorded path is not inside one of its registered folders is refused as well.
+   */
+  async media(kind: MediaKind, imageId: number): Promise<Media | null> {
+    if (!Number.isSafeInteger(imageId) || imageId < 1) return null;
+    if (kind === 'thumbnail') {
+      const thumbnail = readThumbnail(this.db, imageId);
+      return thumbnail ? { bytes: thumbnail.bytes, mime: thumbnail.mime } : null;
+    }
+    const image = getImage(this.db, imageId);
+    if (image?.status !== 'ok') return null;
+    const folders = listFolders(this.db);
+    if (!folders.some((folder) => isInside(folder.path, image.path))) return null;
+    try {
+      return await this.previews.preview(image.path, image.mtimeMs);
+    } catch {
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.jobs.stopAll();
+    this.db.close();
+  }
+
+  private startJob(spec: Parameters<JobRunner['start']>[0]): JobInfo {
+    const sameKind = this.jobs.active(spec.kind);
+    if (sameKind.length > 0 && spec.kind !== 'export-features' && spec.kind !== 'export-model') {
+      throw new ApiFailure(
+        `"${sameKind[0].title}" is already running.`,
+        'Wait for it to finish, or cancel it first.',
+      );
+    }
+    return this.jobs.start(spec);
+  }
+
+  /** Runs a job and waits for its answer (for requests whose result the UI awaits, e.g. duplicates). */
+  private runForResult(spec: Parameters<JobRunner['start']>[0]): Promise<unknown> {
+    const started = this.jobs.start(spec);
+    return new Promise((resolve, reject) => {
+      const settle = (job: JobInfo) => {
+        if (job.id !== started.id || job.status === 'running') return;
+        if (job.status === 'pausing' || job.status === 'cancelling') return;
+        unsubscribe();
+        if (job.status === 'succeeded') resolve(job.result);
+        else if (job.failure) reject(new ApiFailure(job.failure.message, job.failure.hint));
+        else reject(new ApiFailure(`${job.title} was ${job.status}.`));
+      };
+      const unsubscribe = this.jobs.onEvent((event) => {
+        if (event.type === 'job') settle(event.job);
+      });
+    });
+  }
+
+  private modelSummaries(): ModelSummary[] {
+    const counts = new Map(
+      (
+        this.db.prepare('SELECT model_id AS id, count(*) AS n FROM embeddings GROUP BY model_id').all() as {
+          id: number;
+          n: number;
+        }[]
+      ).map((row) => [row.id, row.n]),
+    );
+    return listModels(this.db).map((model) => ({
+      id: model.id,
+      name: model.name,
+      source: model.source,
+      architecture: describeVit(model.config),
+      embedDim: model.config.embedDim,
+      numHeads: model.config.numHeads,
+      patchSize: model.config.patchSize,
+      hasOnnx: model.onnxPath !== null,
+      embeddedCount: counts.get(model.id) ?? 0,
+      hasMap: this.maps.hasFreshMap(model.id, embeddingsFingerprint(this.db, model.id)),
+      createdAt: model.createdAt,
+    }));
+  }
+
+  private requireModel(modelId: number) {
+    try {
+      return getModel(this.db, modelId);
+    } catch (error) {
+      throw new ApiFailure(
+        (error as Error).message,
+        'Choose another model, or train or import one in the Training view.',
+      );
+    }
+  }
+
+  private createHandlers(): ApiHandlers {
+    const db = this.db;
+    return {
+      'app.info': () => ({
+        version: packageJson.version,
+        transport: this.options.transport,
+        libraryFile: this.options.libraryFile,
+        nativeDialogs: this.options.dialogs !== undefined,
+      }),
+
+      'library.status': () => {
+        const rows = db
+          .prepare(
+            'SELECT folder_id AS folderId, status, count(*) AS n FROM images GROUP BY folder_id, status',
+          )
+          .all() as { folderId: number; status: 'ok' | 'error' | 'missing'; n: number }[];
+        const counts = { total: 0, ok: 0, error: 0, missing: 0 };
+        const perFolder = new Map<number, number>();
+        for (const row of rows) {
+          counts[row.status] += row.n;
+          counts.total += row.n;
+          if (row.status !== 'missing')
+            perFolder.set(row.folderId, (perFolder.get(row.folderId) ?? 0) + row.n);
+        }
+        return {
+          libraryFile: this.options.libraryFile,
+          folders: listFolders(db).map((folder) => ({
+            id: folder.id,
+            path: folder.path,
+            imageCount: perFolder.get(folder.id) ?? 0,
+            lastScanFinishedAt: folder.lastScanFinishedAt,
+          })),
+          counts,
+          models: this.modelSummaries(),
+        };
+      },
+
+      'library.addFolders': ({ paths }) => {
+        for (const path of paths) {
+          if (!existsSync(path)) {
+            throw new ApiFailure(`The folder ${path} does not exist.`, 'Check the path and try again.');
+          }
+          if (!statSync(path).isDirectory()) {
+            throw new ApiFailure(
+              `${path} is a file, not a folder.`,
+              'Choose the folder that holds the photos.',
+            );
+          }
+        }
+        const title = paths.length === 1 ? `Adding ${paths[0]}` : `Adding ${paths.length} folders`;
+        return this.startJob({ kind: 'scan', title, args: ['add', ...paths], resumeArgs: ['scan'] });
+      },
+
+      'library.scan': () =>
+        this.startJob({ kind: 'scan', title: 'Scanning the library', args: ['scan'], resumeArgs: ['scan'] }),
+
+      'library.images': ({ offset, limit, status }) => {
+        const where = status ? 'WHERE i.status = ?' : '';
+        const params = status ? [status] : [];
+        const total = (
+          db.prepare(`SELECT count(*) AS n FROM images i ${where}`).get(...params) as { n: number }
+        ).n;
+        const items = db
+          .prepare(
+            `SELECT i.id, i.rel_path AS relPath, f.path AS folderPath, i.width, i.height, i.status
+             FROM images i JOIN folders f ON f.id = i.folder_id ${where} ORDER BY i.id LIMIT ? OFFSET ?`,
+          )
+          .all(...params, limit, offset) as ApiResult<'library.images'>['items'];
+        return { total, items };
+      },
+
+      'library.image': ({ imageId }) => {
+        const row = db
+          .prepare(
+            `SELECT i.id, i.path, i.rel_path AS relPath, f.path AS folderPath, i.width, i.height, i.status,
+               i.size, i.format, i.captured_at AS capturedAt, i.error
+             FROM images i JOIN folders f ON f.id = i.folder_id WHERE i.id = ?`,
+          )
+          .get(imageId) as ApiResult<'library.image'> | undefined;
+        if (!row) throw new ApiFailure(`No photo with id ${imageId} in the library.`, 'Rescan the library.');
+        return row;
+      },
+
+      'library.errors': () =>
+        db
+          .prepare(
+            "SELECT id, path, coalesce(error, 'unreadable') AS reason FROM images WHERE status = 'error' ORDER BY path",
+          )
+          .all() as ApiResult<'library.errors'>,
+
+      'dialog.chooseFolders': () => this.requireDialogs().chooseFolders(),
+      'dialog.chooseSaveFile': ({ suggestedName, extensions }) =>
+        this.requireDialogs().chooseSaveFile(suggestedName, extensions),
+
+      'training.presets': () =>
+        Object.entries(TRAINING_PRESETS).map(([name, preset]) => {
+          const settings = preset.settings as Partial<Record<string, unknown>>;
+          return {
+            name,
+            description: preset.description,
+            arch: (settings.arch as string | undefined) ?? 'vit_small',
+            patchSize: (settings.patchSize as number | undefined) ?? 16,
+            epochs: (settings.epochs as number | undefined) ?? 100,
+            batchSize: (settings.batchSize as number | undefined) ?? 64,
+          };
+        }),
+
+      'training.runs': () => trainingRuns(db),
+      'training.metrics': ({ runId }) => trainingMetrics(db, runId),
+
+      'training.start': (options) => {
+        const args = ['train'];
+        if (options.preset) args.push('--preset', options.preset);
+        if (options.arch) args.push('--arch', options.arch);
+        if (options.patchSize) args.push('--patch', String(options.patchSize));
+        if (options.epochs) args.push('--epochs', String(options.epochs));
+        if (options.batchSize) args.push('--batch', String(options.batchSize));
+        const what = [
+          options.preset && `${options.preset} preset`,
+          options.arch,
+          options.epochs && `${options.epochs} epochs`,
+        ]
+          .filter(Boolean)
+          .join(', ');
+        return this.startJob({
+          kind: 'train',
+          title: `Training${what ? ` (${what})` : ''}`,
+          args,
+          resumeArgs: ['train', '--resume'],
+        });
+      },
+
+      'training.pause': ({ jobId }) => this.jobs.pause(jobId),
+
+      'models.list': () => this.modelSummaries(),
+
+      'models.importWeights': ({ path, name }) => {
+        if (!existsSync(path))
+          throw new ApiFailure(`${path} does not exist.`, 'Check the path and try again.');
+        return this.startJob({
+          kind: 'import-weights',
+          title: `Importing ${path.split(/[\\/]/).pop()}`,
+          args: ['import-weights', path, ...(name ? ['--name', name] : [])],
+          resumeArgs: null,
+        });
+      },
+
+      'embed.start': ({ modelId }) => {
+        const model = this.requireModel(modelId);
+        const args = ['embed', '--model', String(modelId)];
+        return this.startJob({
+          kind: 'embed',
+          title: `Embedding photos with ${model.name}`,
+          args,
+          resumeArgs: args,
+        });
+      },
+
+      'map.start': ({ modelId }) => {
+        const model = this.requireModel(modelId);
+        const args = ['map', '--model', String(modelId)];
+        return this.startJob({
+          kind: 'map',
+          title: `Mapping photos of ${model.name}`,
+          args,
+          resumeArgs: args,
+        });
+      },
+
+      'map.get': ({ modelId }) => this.maps.map(modelId, embeddingsFingerprint(db, modelId)),
+
+      'photo.neighbors': ({ imageId, modelId, k }) => {
+        this.requireModel(modelId);
+        return this.neighbors.neighbors(modelId, imageId, k);
+      },
+
+      'photo.attention': async ({ imageId, modelId }) => {
+        this.requireModel(modelId);
+        throw new ApiFailure(
+          `Attention maps for photo ${imageId} are not available in this build yet.`,
+          'Update dinoscope.',
+        );
+      },
+
+      'duplicates.find': async ({ modelId, threshold }) => {
+        this.requireModel(modelId);
+        const result = await this.runForResult({
+          kind: 'duplicates',
+          title: 'Looking for duplicates',
+          args: ['duplicates', '--model', String(modelId), '--threshold', String(threshold), '--json'],
+          resumeArgs: null,
+        });
+        return (result ?? []) as ApiResult<'duplicates.find'>;
+      },
+
+      'export.features': ({ modelId, format, path }) => {
+        this.requireModel(modelId);
+        return this.startJob({
+          kind: 'export-features',
+          title: `Exporting features to ${path.split(/[\\/]/).pop()}`,
+          args: ['export', '--model', String(modelId), '--format', format, '-o', path],
+          resumeArgs: null,
+        });
+      },
+
+      'export.model': ({ modelId, format, path }) => {
+        this.requireModel(modelId);
+        return this.startJob({
+          kind: 'export-model',
+          title: `Exporting the model to ${path.split(/[\\/]/).pop()}`,
+          args: ['export-model', '--model', String(modelId), '--format', format, '-o', path],
+          resumeArgs: null,
+        });
+      },
+
+      'export.selection': ({ modelId, imageIds, path }) => {
+        const clusters = this.maps.clustersOf(modelId);
+        const lookup = db.prepare('SELECT path FROM images WHERE id = ?');
+        const lines = ['image_id,path,cluster'];
+        for (const imageId of imageIds) {
+          const row = lookup.get(imageId) as { path: string } | undefined;
+          if (!row) continue;
+          lines.push(`${imageId},${csvField(row.path)},${clusters.get(imageId) ?? ''}`);
+        }
+        try {
+          writeFileSync(path, `${lines.join('\n')}\n`);
+        } catch (error) {
+          throw new ApiFailure(
+            `Could not write ${path}: ${(error as Error).message}`,
+            'Choose a folder you can write to.',
+          );
+        }
+        return { path, count: lines.length - 1 };
+      },
+
+      'jobs.list': () => this.jobs.list(),
+      'jobs.cancel': ({ jobId }) => this.jobs.cancel(jobId),
+      'jobs.resume': ({ jobId }) => this.jobs.resume(jobId),
+    };
+  }
+
+  private requireDialogs(): NativeDialogs {
+    if (!this.options.dialogs) {
+      throw new ApiFailure('This window has no file dialogs.', 'Type the path in the field instead.');
+    }
+    return this.options.dialogs;
+  }
+}
+
+export function isInside(folder: string, file: string): boolean {
+  const rel = relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+function csvField(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+interface RunRow {
+  id: number;
+  config: string;
+  status: TrainingRunSummary['status'];
+  dir: string;
+  epoch: number;
+  step: number;
+  message: string | null;
+  started_at: number;
+  updated_at: number;
+  model_id: number | null;
+}
+
+function trainingRuns(db: Db): TrainingRunSummary[] {
+  const rows = db
+    .prepare(
+      `SELECT r.*, (SELECT max(m.id) FROM models m WHERE m.run_id = r.id) AS model_id
+       FROM training_runs r ORDER BY r.id DESC`,
+    )
+    .all() as RunRow[];
+  return rows.map((row) => {
+    let config: Record<string, unknown> = {};
+    try {
+      config = JSON.parse(row.config) as Record<string, unknown>;
+    } catch {}
+    return {
+      id: row.id,
+      status: row.status,
+      arch: `${config.arch ?? '?'}/${config.patchSize ?? '?'}`,
+      epochs: typeof config.epochs === 'number' ? config.epochs : null,
+      epoch: row.epoch,
+      step: row.step,
+      message: row.message,
+      startedAt: row.started_at,
+      updatedAt: row.updated_at,
+      modelId: row.model_id,
+    };
+  });
+}
+
+/** The steps a run logged (JSON lines beside its checkpoints), thinned to at most 2,000 points. */
+function trainingMetrics(db: Db, runId: number): TrainingMetric[] {
+  const run = db.prepare('SELECT dir FROM training_runs WHERE id = ?').get(runId) as
+    | { dir: string }
+    | undefined;
+  if (!run) throw new ApiFailure(`No training run ${runId}.`);
+  if (!existsSync(run.dir)) return [];
+  const logs = readdirSync(run.dir).filter((name) => name.endsWith('.jsonl'));
+  const metrics: TrainingMetric[] = [];
+  for (const name of logs) {
+    for (const line of readFileSync(join(run.dir, name), 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        const num = (key: string) => (typeof entry[key] === 'number' ? (entry[key] as number) : null);
+        const loss = num('loss');
+        if (loss === null) continue;
+        metrics.push({
+          step: num('step') ?? metrics.length,
+          epoch: num('epoch') ?? 0,
+          loss,
+          lr: num('lr') ?? 0,
+          teacherEntropy: num('teacherEntropy') ?? num('teacher_entropy') ?? num('entropy'),
+          imagesPerSecond: num('imagesPerSecond') ?? num('images_per_second'),
+        });
+      } catch {}
+    }
+  }
+  metrics.sort((a, b) => a.step - b.step);
+  const stride = Math.ceil(metrics.length / 2000);
+  return stride > 1 ? metrics.filter((_, i) => i % stride === 0 || i === metrics.length - 1) : metrics;
+}
