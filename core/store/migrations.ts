@@ -101,6 +101,7 @@ export const migrations: Migration[] = [
         model_id INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
         params TEXT NOT NULL,                 -- JSON: neighbours, min distance, seed, ...
         embeddings_fingerprint TEXT NOT NULL, -- the projection is stale when this no longer matches
+        summary TEXT NOT NULL DEFAULT '{}',   -- JSON: timings, cluster count, agreement with class folders
         created_at INTEGER NOT NULL
       );
       CREATE TABLE projection_points (
@@ -123,6 +124,20 @@ export const migrations: Migration[] = [
         image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
         cluster INTEGER NOT NULL,
         PRIMARY KEY (model_id, image_id)
+      ) WITHOUT ROWID;
+
+      -- Last-block CLS attention per head on the patch grid, so the UI toggles heads without a forward pass.
+      CREATE TABLE attention_maps (
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        long_side INTEGER NOT NULL,           -- model input size, long side in px (a multiple of the patch)
+        image_hash TEXT,                      -- the photo's content hash when computed: stale when it changes
+        grid_width INTEGER NOT NULL,
+        grid_height INTEGER NOT NULL,
+        heads INTEGER NOT NULL,
+        attention BLOB NOT NULL,              -- float32 [heads, grid_height, grid_width]: the CLS row, patch columns
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (model_id, image_id, long_side)
       ) WITHOUT ROWID;
     `,
   },
