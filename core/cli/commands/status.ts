@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { cliContext } from '../context.ts';
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('what the library holds: folders, image counts by status and format, stored sizes')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const context = cliContext(command);
+      const { libraryStatus } = await import('../../library/library-status.ts');
+      const db = context.openLibrary();
+      try {
+        const status = libraryStatus(db);
+        if (options.json || context.events) {
+          process.stdout.write(
+            `${JSON.stringify({ libraryFile: context.libraryFile, ...status }, null, 2)}\n`,
+          );
+          return;
+        }
+        const lines = [`Library: ${context.libraryFile}`];
+        const { counts } = status;
+        if (status.folders.length === 0) {
+          lines.push('No folders yet: add one with `dinoscope add FOLDER`.');
+        } else {
+          lines.push(
+            `${plural(status.folders.length, 'folder')}, ${plural(counts.total, 'file')}: ${counts.ok} ok, ` +
+              `${plural(counts.error, 'error')}${counts.error > 0 ? ' (`dinoscope errors` lists them)' : ''}, ${counts.missing} missing`,
+          );
+          const width = Math.max(...status.folders.map((folder) => folder.path.length));
+          for (const folder of status.folders) {
+            const scanned =
+              folder.lastScanFinishedAt === null
+                ? 'scan unfinished: run `dinoscope scan` to continue'
+                : `scanned ${new Date(folder.lastScanFinishedAt).toLocaleString()}`;
+            lines.push(
+              `  ${folder.path.padEnd(width)}  ${String(folder.ok).padStart(7)} ok ${String(folder.error).padStart(5)} errors ${String(folder.missing).padStart(5)} missing   ${scanned}`,
+            );
+          }
+          const formats = Object.entries(status.formats).map(([format, n]) => `${format} ${n}`);
+          if (formats.length > 0) lines.push(`Formats: ${formats.join(', ')}`);
+          lines.push(
+            `Stored: thumbnails ${megabytes(status.storedBytes.thumbnails)}, training copies ${megabytes(status.storedBytes.trainingCopies)}`,
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      } finally {
+        db.close();
+      }
+    });
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
