@@ -117,12 +117,18 @@ export function peakLearningRate(config: TrainingConfig): number {
  */
 export function resolveTrainingConfig(...layers: Partial<TrainingConfig>[]): TrainingConfig {
   const config = { ...DEFAULT_TRAINING_CONFIG };
+  const given = new Set<string>();
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       if (!(key in TRAINING_PARAMETERS)) throw new Error(`Unknown training setting "${key}".`);
       (config as Record<string, unknown>)[key] = value;
+      given.add(key);
     }
+  }
+  // A short run keeps the reference's warm-up share (10 of 100 epochs) unless the warm-up was given.
+  if (!given.has('warmupEpochs') && config.warmupEpochs > config.epochs / 10) {
+    config.warmupEpochs = Math.min(config.warmupEpochs, Math.max(1, Math.round(config.epochs / 10)));
   }
   validateTrainingConfig(config);
   return config;
