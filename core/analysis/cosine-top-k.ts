@@ -75,11 +75,14 @@ export function dotRows(
 
 /**
  * The running top-k of several queries at once: per query a list sorted by similarity (then row),
- * and the current k-th best as a threshold, so that most candidates cost one comparison.
+ * and the current k-th best as a threshold in one contiguous array, so that most candidates cost
+ * one comparison.
  */
 export class TopKSelection {
   readonly indices: Int32Array;
   readonly similarities: Float32Array;
+  /** thresholds[q]: the k-th best similarity of query q so far (−∞ until it has k). */
+  readonly thresholds: Float32Array;
 
   constructor(
     readonly queries: number,
@@ -87,47 +90,33 @@ export class TopKSelection {
   ) {
     this.indices = new Int32Array(queries * k).fill(-1);
     this.similarities = new Float32Array(queries * k).fill(Number.NEGATIVE_INFINITY);
+    this.thresholds = new Float32Array(queries).fill(
+      k === 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
+    );
   }
 
-  /** Offers candidates `firstIndex + i` with scores[i] for i < length (in increasing index order). */
+  /**
+   * Offers candidates `firstIndex + i` with scores[scoresOffset + i] for i < length. Candidates
+   * must reach a query in increasing index order: an equal score then never displaces an earlier
+   * (lower) index, which makes ties deterministic.
+   */
   offerRun(query: number, scores: Float32Array, length: number, firstIndex: number, scoresOffset = 0): void {
-    const k = this.k;
-    if (k === 0) return;
-    const base = query * k;
-    const sims = this.similarities;
-    let threshold = sims[base + k - 1];
+    const thresholds = this.thresholds;
+    let threshold = thresholds[query];
     for (let i = 0; i < length; i++) {
       const s = scores[scoresOffset + i];
       if (s > threshold) {
-        this.insert(base, s, firstIndex + i);
-        threshold = sims[base + k - 1];
+        this.insert(query, s, firstIndex + i);
+        threshold = thresholds[query];
       }
     }
   }
 
-  /** Offers one candidate; candidates may come in any order (ties break towards the lower index). */
-  offer(query: number, similarity: number, index: number): void {
-    const k = this.k;
-    if (k === 0) return;
-    const base = query * k;
-    const last = base + k - 1;
-    const sims = this.similarities;
-    if (
-      similarity < sims[last] ||
-      (similarity === sims[last] && !(index < this.indices[last] || this.indices[last] < 0))
-    )
-      return;
-    this.insert(base, similarity, index);
-  }
-
-  /** Smallest similarity still in query's top-k (−∞ until k candidates were seen). */
-  threshold(query: number): number {
-    return this.similarities[query * this.k + this.k - 1];
-  }
-
-  private insert(base: number, similarity: number, index: number): void {
+  /** Inserts a candidate known to beat thresholds[query] (callers test that first, inline). */
+  insert(query: number, similarity: number, index: number): void {
     const sims = this.similarities;
     const idx = this.indices;
+    const base = query * this.k;
     let p = base + this.k - 1;
     // Shift worse entries down; equal similarities stay ordered by index.
     while (p > base && (sims[p - 1] < similarity || (sims[p - 1] === similarity && idx[p - 1] > index))) {
@@ -137,6 +126,7 @@ export class TopKSelection {
     }
     sims[p] = similarity;
     idx[p] = index;
+    this.thresholds[query] = sims[base + this.k - 1];
   }
 
   result(query: number): TopK {

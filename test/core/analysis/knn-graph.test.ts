@@ -34,23 +34,60 @@ function bruteForce(rows: Float32Array, count: number, dim: number, row: number,
   return scored.slice(0, k);
 }
 
+/**
+ * Exact means: the j-th neighbour returned is truly as similar as the j-th best row, up to float32
+ * rounding (a BLAS sums in another order than this double-precision loop, so two rows whose
+ * similarities differ by ~1e-7 may swap places; the set of similarities may not change).
+ */
+function expectExactRow(
+  got: Int32Array,
+  gotSimilarities: Float32Array,
+  rows: Float32Array,
+  count: number,
+  dim: number,
+  row: number,
+) {
+  const k = got.length;
+  const expected = bruteForce(rows, count, dim, row, k);
+  expect(new Set(got).size).toBe(k);
+  expect(Array.from(got)).not.toContain(row);
+  for (let j = 0; j < k; j++) {
+    let trueSimilarity = 0;
+    for (let c = 0; c < dim; c++) trueSimilarity += rows[row * dim + c] * rows[got[j] * dim + c];
+    expect(Math.abs(trueSimilarity - expected[j].similarity)).toBeLessThan(1e-6);
+    expect(Math.abs(gotSimilarities[j] - expected[j].similarity)).toBeLessThan(1e-6);
+  }
+}
+
 describe('exact k-NN graph', () => {
-  it('matches brute force row for row', async () => {
-    const count = 700;
-    const dim = 37; // not a multiple of 4: exercises the loop tails
-    const k = 15;
-    const rows = randomRows(count, dim, 7);
-    const graph = await knnGraph(rows, count, dim, k);
-    expect(graph.indices.length).toBe(count * k);
-    for (let row = 0; row < count; row++) {
-      const expected = bruteForce(rows, count, dim, row, k);
-      expect(Array.from(graph.indices.subarray(row * k, (row + 1) * k))).toEqual(
-        expected.map((e) => e.index),
-      );
-      for (let j = 0; j < k; j++)
-        expect(graph.similarities[row * k + j]).toBeCloseTo(expected[j].similarity, 5);
-    }
-  });
+  it.each([
+    { engine: 'js' as const, tileRows: 2048 },
+    { engine: 'js' as const, tileRows: 96 },
+    { engine: 'onnx' as const, tileRows: 2048 },
+    { engine: 'onnx' as const, tileRows: 128 },
+  ])(
+    'matches brute force row for row ($engine engine, tiles of $tileRows rows)',
+    async ({ engine, tileRows }) => {
+      const count = 700;
+      const dim = 37; // not a multiple of 4: exercises the loop tails
+      const k = 15;
+      const rows = randomRows(count, dim, 7);
+      const graph = await knnGraph(rows, count, dim, k, { engine, tileRows });
+      expect(graph.engine).toBe(engine);
+      expect(graph.indices.length).toBe(count * k);
+      for (let row = 0; row < count; row++) {
+        const span = [row * k, (row + 1) * k] as const;
+        expectExactRow(
+          graph.indices.subarray(...span),
+          graph.similarities.subarray(...span),
+          rows,
+          count,
+          dim,
+          row,
+        );
+      }
+    },
+  );
 
   it('agrees with the single-query search and never lists a row as its own neighbour', async () => {
     const count = 300;
@@ -77,8 +114,25 @@ describe('exact k-NN graph', () => {
 
   it('searches a held-out set against a database', async () => {
     const rows = randomRows(200, 12, 5);
-    const result = await crossTopK(rows.subarray(0, 12 * 20), 20, rows, 200, 12, 4);
-    for (let q = 0; q < 20; q++) expect(result.indices[q * 4]).toBe(q); // itself, similarity 1
+    for (const engine of ['js', 'onnx'] as const) {
+      const result = await crossTopK(rows.subarray(0, 12 * 20), 20, rows, 200, 12, 4, {
+        engine,
+        tileRows: 64,
+      });
+      for (let q = 0; q < 20; q++) {
+        expect(result.indices[q * 4]).toBe(q); // itself, similarity 1
+        // The rest are row q's 3 nearest others.
+        const span = [q * 4 + 1, q * 4 + 4] as const;
+        expectExactRow(
+          result.indices.subarray(...span),
+          result.similarities.subarray(...span),
+          rows,
+          200,
+          12,
+          q,
+        );
+      }
+    }
   });
 
   it('stops when cancelled and reports progress', async () => {
