@@ -21,6 +21,9 @@ export const TRAINING_PARAMETERS = {
     16,
     'Patch 16 is 4x cheaper than 8; patch 8 gives finer attention maps at 4x the tokens.',
   ),
+  embedDim: p(0, "Token width; 0 = the arch's (192/384/768). Other widths only for experiments and tests."),
+  depth: p(0, "Transformer blocks; 0 = the arch's (12 for every published ViT)."),
+  numHeads: p(0, "Attention heads; 0 = the arch's (3/6/12, 64 dimensions each)."),
   dropPathRate: p(
     0.1,
     'Stochastic depth on the student only, as the reference: regularises without hurting the teacher.',
@@ -103,7 +106,13 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = Object.fromEntries(
 
 /** The backbone a config trains; its `imgSize` is the global crop size the position embeddings are made for. */
 export function backboneConfig(config: TrainingConfig): VitConfig {
-  return vitConfig(config.arch, config.patchSize, config.globalCropSize);
+  const shape = vitConfig(config.arch, config.patchSize, config.globalCropSize);
+  return {
+    ...shape,
+    embedDim: config.embedDim || shape.embedDim,
+    depth: config.depth || shape.depth,
+    numHeads: config.numHeads || shape.numHeads,
+  };
 }
 
 /** The peak learning rate after the linear scaling rule of the reference. */
@@ -145,6 +154,11 @@ export function validateTrainingConfig(config: TrainingConfig): void {
     config.patchSize === 16 || config.patchSize === 8,
     `patchSize must be 16 or 8 (got ${config.patchSize})`,
   );
+  for (const key of ['embedDim', 'depth', 'numHeads'] as const) {
+    need(isInt(config[key], 0), `${key} must be an integer >= 0 (got ${config[key]})`);
+  }
+  const { embedDim, numHeads } = backboneConfig(config);
+  need(embedDim % numHeads === 0, `embedDim ${embedDim} must be a multiple of numHeads ${numHeads}`);
   need(isInt(config.outDim, 2), `outDim must be an integer >= 2 (got ${config.outDim})`);
   need(isInt(config.epochs, 1), `epochs must be an integer >= 1 (got ${config.epochs})`);
   need(isInt(config.batchSize, 1), `batchSize must be an integer >= 1 (got ${config.batchSize})`);
