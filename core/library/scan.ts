@@ -115,6 +115,8 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
   let foundBefore = 0;
   const throttle = throttled(PROGRESS_INTERVAL_MS);
   const work: WorkItem[] = [];
+  // Images this scan found gone: one that turns up elsewhere moved, and is not counted missing.
+  const newlyMissing = new Set<number>();
   for (const folder of folders) {
     if (signal?.aborted) break;
     markScanStarted(db, folder.id, started);
@@ -130,7 +132,7 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
     }
     if (signal?.aborted) break;
     foundBefore += contents?.files.length ?? 0;
-    work.push(...reconcile(db, folder, contents, summary, started));
+    work.push(...reconcile(db, folder, contents, summary, newlyMissing, started));
   }
   summary.found = foundBefore;
 
@@ -153,7 +155,7 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
     examine: (item, claimed) => examine(db, item, claimed, options.readFile ?? readFile),
     commit: (batch) =>
       db.transaction(() => {
-        for (const [item, outcome] of batch) record(db, item, outcome, summary, Date.now());
+        for (const [item, outcome] of batch) record(db, item, outcome, summary, newlyMissing, Date.now());
       })(),
     onExamined: (done) => report(done),
   });
@@ -177,6 +179,7 @@ function reconcile(
   folder: FolderRecord,
   contents: FolderContents | null,
   summary: ScanSummary,
+  newlyMissing: Set<number>,
   scannedAt: number,
 ): WorkItem[] {
   const known = new Map(imagesInFolder(db, folder.id).map((image) => [image.path, image]));
@@ -223,6 +226,7 @@ function reconcile(
         deleteImage(db, image.id); // never was an image (a loop, an unreadable folder): nothing to keep
       } else {
         setImageStatus(db, image.id, 'missing', null);
+        newlyMissing.add(image.id);
         summary.missing++;
       }
     }
@@ -303,7 +307,14 @@ function movedFrom(db: Db, hash: string, claimed: Set<number>): ImageRecord | un
 }
 
 /** Writes one outcome (inside the batch's transaction). */
-function record(db: Db, item: WorkItem, outcome: Outcome, summary: ScanSummary, scannedAt: number): void {
+function record(
+  db: Db,
+  item: WorkItem,
+  outcome: Outcome,
+  summary: ScanSummary,
+  newlyMissing: Set<number>,
+  scannedAt: number,
+): void {
   const { folderId, file, existing } = item;
   const place = {
     folderId,
@@ -349,6 +360,7 @@ function record(db: Db, item: WorkItem, outcome: Outcome, summary: ScanSummary, 
     case 'moved': {
       updateImage(db, outcome.from.id, { ...outcome.from, ...place, status: 'ok', error: null });
       summary.moved++;
+      if (newlyMissing.delete(outcome.from.id)) summary.missing--; // not gone after all: it moved
       return;
     }
     case 'vanished': {
