@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { similarityGraph } from './similarity-onnx-graph.ts';
+import { createSession } from '../engine/onnx-runtime.ts';
+import { OnnxGraphBuilder } from '../export/onnx-builder.ts';
 import type { SimilarityTiles } from './similarity-tile.ts';
 
 /**
@@ -8,12 +9,9 @@ import type { SimilarityTiles } from './similarity-tile.ts';
  * JS while the next one is being multiplied.
  */
 export async function onnxSimilarityTiles(options: { threads?: number } = {}): Promise<SimilarityTiles> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(similarityGraph(), {
-    intraOpNumThreads: options.threads ?? availableParallelism(),
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
+  const { session, ort } = await createSession(similarityGraph(), {
+    threads: options.threads ?? availableParallelism(),
+    executionProviders: ['cpu'],
   });
   return {
     name: 'onnx',
@@ -24,8 +22,16 @@ export async function onnxSimilarityTiles(options: { threads?: number } = {}): P
       });
       return result.S.data as Float32Array;
     },
-    async release() {
-      await session.release();
-    },
+    release: () => session.release(),
   };
+}
+
+/** S = A · Bᵀ for A [a, dim], B [b, dim]: one Gemm with transB, so B is read in its stored layout. */
+export function similarityGraph(): Uint8Array {
+  const g = new OnnxGraphBuilder('cosine_similarity');
+  const a = g.input('A', ['a', 'dim']);
+  const b = g.input('B', ['b', 'dim']);
+  const s = g.node('Gemm', [a, b], { outputs: ['S'], attributes: { transB: { int: 1 } } })[0];
+  g.output(s, 'S', ['a', 'b']);
+  return g.serialize();
 }
