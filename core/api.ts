@@ -271,6 +271,8 @@ export interface ApiRequests {
 
   /** Native folder picker (Electron only); null when the person cancelled. */
   'dialog.chooseFolders': { args: Record<string, never>; result: string[] | null };
+  /** Native open dialog for one file (Electron only); null when the person cancelled. */
+  'dialog.chooseOpenFile': { args: { extensions: string[] }; result: string | null };
   /** Native save dialog (Electron only); null when the person cancelled. */
   'dialog.chooseSaveFile': {
     args: { suggestedName: string; extensions: string[] };

@@ -29,6 +29,7 @@ import { PhotoPreviews } from './photo-previews.ts';
 
 export interface NativeDialogs {
   chooseFolders(): Promise<string[] | null>;
+  chooseOpenFile(extensions: string[]): Promise<string | null>;
   chooseSaveFile(suggestedName: string, extensions: string[]): Promise<string | null>;
 }
 
@@ -260,6 +261,7 @@ export class DinoscopeService {
           .all() as ApiResult<'library.errors'>,
 
       'dialog.chooseFolders': () => this.requireDialogs().chooseFolders(),
+      'dialog.chooseOpenFile': ({ extensions }) => this.requireDialogs().chooseOpenFile(extensions),
       'dialog.chooseSaveFile': ({ suggestedName, extensions }) =>
         this.requireDialogs().chooseSaveFile(suggestedName, extensions),
 

@@ -105,6 +105,7 @@ const schemas: { [K in ApiRequestName]: Check } = {
   'library.image': object({ imageId: id }),
   'library.errors': none,
   'dialog.chooseFolders': none,
+  'dialog.chooseOpenFile': object({ extensions: list(text(16), 10) }),
   'dialog.chooseSaveFile': object({
     suggestedName: text(255),
     extensions: list(text(16), 10),

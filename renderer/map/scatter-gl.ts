@@ -1,0 +1,468 @@
+/**
+ * A WebGL2 scatter plot for the map: one draw call for all points (100,000 stay interactive), zoom
+ * on the wheel, pan by dragging, hover by a grid index, lasso by polygon. Written on plain WebGL2
+ * because the maintained WebGL scatter libraries compile JavaScript at run time (`Function()`),
+ * which the app's Content-Security-Policy forbids.
+ */
+
+export interface ScatterCallbacks {
+  onHover(index: number | null, clientX: number, clientY: number): void;
+  onClick(index: number): void;
+  onLasso(indices: number[]): void;
+}
+
+const VERTEX = `#version 300 es
+in vec2 position;
+in vec3 color;
+in float selected;
+uniform vec2 scale;
+uniform vec2 offset;
+uniform float pointSize;
+uniform float anySelected;
+uniform float highlight;
+out vec4 vColor;
+void main() {
+  gl_Position = vec4(position * scale + offset, 0.0, 1.0);
+  float grow = highlight > 0.5 ? 2.4 : (selected > 0.5 ? 1.35 : 1.0);
+  gl_PointSize = pointSize * grow;
+  float alpha = (anySelected > 0.5 && selected < 0.5) ? 0.18 : 0.92;
+  vColor = vec4(highlight > 0.5 ? vec3(1.0) : color, highlight > 0.5 ? 1.0 : alpha);
+}`;
+
+const FRAGMENT = `#version 300 es
+precision mediump float;
+in vec4 vColor;
+out vec4 outColor;
+void main() {
+  vec2 c = gl_PointCoord * 2.0 - 1.0;
+  float r = dot(c, c);
+  if (r > 1.0) discard;
+  outColor = vec4(vColor.rgb, vColor.a * smoothstep(1.0, 0.7, r));
+}`;
+
+const GRID = 96;
+
+export class ScatterPlot {
+  private readonly gl: WebGL2RenderingContext;
+  private readonly program: WebGLProgram;
+  private readonly buffers: { position: WebGLBuffer; color: WebGLBuffer; selected: WebGLBuffer };
+  private readonly vao: WebGLVertexArrayObject;
+  private positions = new Float32Array(0);
+  private selected = new Uint8Array(0);
+  private count = 0;
+  private zoom = 1;
+  private panX = 0;
+  private panY = 0;
+  private hovered: number | null = null;
+  private anySelected = false;
+  private grid: Int32Array[] = [];
+  private frame = 0;
+  private drag: { x: number; y: number; panX: number; panY: number; moved: boolean } | null = null;
+  private lasso: { x: number; y: number }[] | null = null;
+  lassoMode = false;
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly overlay: HTMLCanvasElement,
+    private readonly callbacks: ScatterCallbacks,
+  ) {
+    const gl = canvas.getContext('webgl2', { antialias: true, premultipliedAlpha: false });
+    if (!gl) throw new Error('WebGL2 is not available in this window.');
+    this.gl = gl;
+    this.program = linkProgram(gl, VERTEX, FRAGMENT);
+    const buffer = () => {
+      const b = gl.createBuffer();
+      if (!b) throw new Error('WebGL could not allocate a buffer.');
+      return b;
+    };
+    this.buffers = { position: buffer(), color: buffer(), selected: buffer() };
+    const vao = gl.createVertexArray();
+    if (!vao) throw new Error('WebGL could not allocate a vertex array.');
+    this.vao = vao;
+    gl.bindVertexArray(vao);
+    this.attribute('position', this.buffers.position, 2, gl.FLOAT, false);
+    this.attribute('color', this.buffers.color, 3, gl.UNSIGNED_BYTE, true);
+    this.attribute('selected', this.buffers.selected, 1, gl.UNSIGNED_BYTE, false);
+    gl.bindVertexArray(null);
+    this.detach = this.listen();
+  }
+
+  /** x, y in any units (fitted to the view); colours as RGB bytes per point. */
+  setPoints(xs: Float32Array, ys: Float32Array, colors: Uint8Array): void {
+    const gl = this.gl;
+    this.count = xs.length;
+    let minX = Number.POSITIVE_INFINITY;
+    let maxX = Number.NEGATIVE_INFINITY;
+    let minY = Number.POSITIVE_INFINITY;
+    let maxY = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < xs.length; i++) {
+      minX = Math.min(minX, xs[i]);
+      maxX = Math.max(maxX, xs[i]);
+      minY = Math.min(minY, ys[i]);
+      maxY = Math.max(maxY, ys[i]);
+    }
+    const half = Math.max(maxX - minX, maxY - minY, 1e-9) / 2 / 0.92;
+    const cx = (minX + maxX) / 2;
+    const cy = (minY + maxY) / 2;
+    this.positions = new Float32Array(xs.length * 2);
+    for (let i = 0; i < xs.length; i++) {
+      this.positions[2 * i] = (xs[i] - cx) / half;
+      this.positions[2 * i + 1] = (ys[i] - cy) / half;
+    }
+    this.selected = new Uint8Array(xs.length);
+    this.anySelected = false;
+    this.hovered = null;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.position);
+    gl.bufferData(gl.ARRAY_BUFFER, this.positions, gl.STATIC_DRAW);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.color);
+    gl.bufferData(gl.ARRAY_BUFFER, colors, gl.STATIC_DRAW);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
+    gl.bufferData(gl.ARRAY_BUFFER, this.selected, gl.DYNAMIC_DRAW);
+    this.buildGrid();
+    this.resetView();
+  }
+
+  setSelection(indices: number[]): void {
+    this.selected.fill(0);
+    for (const index of indices) this.selected[index] = 1;
+    this.anySelected = indices.length > 0;
+    const gl = this.gl;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
+    gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.selected);
+    this.requestDraw();
+  }
+
+  resetView(): void {
+    this.zoom = 1;
+    this.panX = 0;
+    this.panY = 0;
+    this.requestDraw();
+  }
+
+  /** Where point `index` is on screen (client coordinates), for tests and tooltips. */
+  screenPosition(index: number): { x: number; y: number } {
+    const rect = this.canvas.getBoundingClientRect();
+    const { sx, sy, ox, oy } = this.transform(rect.width, rect.height);
+    const clipX = this.positions[2 * index] * sx + ox;
+    const clipY = this.positions[2 * index + 1] * sy + oy;
+    return { x: rect.left + ((clipX + 1) / 2) * rect.width, y: rect.top + ((1 - clipY) / 2) * rect.height };
+  }
+
+  destroy(): void {
+    cancelAnimationFrame(this.frame);
+    this.detach();
+    const gl = this.gl;
+    gl.deleteBuffer(this.buffers.position);
+    gl.deleteBuffer(this.buffers.color);
+    gl.deleteBuffer(this.buffers.selected);
+    gl.deleteVertexArray(this.vao);
+    gl.deleteProgram(this.program);
+  }
+
+  requestDraw(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  private attribute(name: string, buffer: WebGLBuffer, size: number, type: number, normalized: boolean) {
+    const gl = this.gl;
+    const location = gl.getAttribLocation(this.program, name);
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+    gl.enableVertexAttribArray(location);
+    gl.vertexAttribPointer(location, size, type, normalized, 0, 0);
+  }
+
+  private transform(width: number, height: number) {
+    const side = Math.min(width, height);
+    return {
+      sx: (this.zoom * side) / width,
+      sy: (this.zoom * side) / height,
+      ox: (this.panX * side) / width,
+      oy: (this.panY * side) / height,
+    };
+  }
+
+  private draw(): void {
+    const gl = this.gl;
+    const ratio = window.devicePixelRatio || 1;
+    const width = this.canvas.clientWidth;
+    const height = this.canvas.clientHeight;
+    if (
+      this.canvas.width !== Math.round(width * ratio) ||
+      this.canvas.height !== Math.round(height * ratio)
+    ) {
+      this.canvas.width = Math.round(width * ratio);
+      this.canvas.height = Math.round(height * ratio);
+      this.overlay.width = this.canvas.width;
+      this.overlay.height = this.canvas.height;
+    }
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
+    gl.useProgram(this.program);
+    gl.bindVertexArray(this.vao);
+    const { sx, sy, ox, oy } = this.transform(width, height);
+    const uniform = (name: string) => gl.getUniformLocation(this.program, name);
+    gl.uniform2f(uniform('scale'), sx, sy);
+    gl.uniform2f(uniform('offset'), ox, oy);
+    // Points grow a little with zoom so that clusters read as areas when seen whole and as photos up close.
+    const base =
+      Math.max(2.5, Math.min(9, 900 / Math.sqrt(Math.max(this.count, 1)))) *
+      Math.min(2.2, Math.sqrt(this.zoom));
+    gl.uniform1f(uniform('pointSize'), base * ratio);
+    gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
+    gl.uniform1f(uniform('highlight'), 0);
+    gl.drawArrays(gl.POINTS, 0, this.count);
+    if (this.hovered !== null) {
+      gl.uniform1f(uniform('highlight'), 1);
+      gl.drawArrays(gl.POINTS, this.hovered, 1);
+    }
+    gl.bindVertexArray(null);
+    this.drawLasso(ratio);
+  }
+
+  private drawLasso(ratio: number): void {
+    const context = this.overlay.getContext('2d');
+    if (!context) return;
+    context.clearRect(0, 0, this.overlay.width, this.overlay.height);
+    if (!this.lasso || this.lasso.length < 2) return;
+    context.beginPath();
+    for (const [i, p] of this.lasso.entries()) {
+      if (i === 0) context.moveTo(p.x * ratio, p.y * ratio);
+      else context.lineTo(p.x * ratio, p.y * ratio);
+    }
+    context.closePath();
+    context.fillStyle = 'rgba(125, 211, 252, 0.12)';
+    context.strokeStyle = 'rgba(125, 211, 252, 0.9)';
+    context.lineWidth = 1.5 * ratio;
+    context.setLineDash([6 * ratio, 4 * ratio]);
+    context.fill();
+    context.stroke();
+  }
+
+  private toData(localX: number, localY: number): { x: number; y: number } {
+    const width = this.canvas.clientWidth;
+    const height = this.canvas.clientHeight;
+    const { sx, sy, ox, oy } = this.transform(width, height);
+    const clipX = (localX / width) * 2 - 1;
+    const clipY = 1 - (localY / height) * 2;
+    return { x: (clipX - ox) / sx, y: (clipY - oy) / sy };
+  }
+
+  private buildGrid(): void {
+    const buckets: number[][] = Array.from({ length: GRID * GRID }, () => []);
+    for (let i = 0; i < this.count; i++)
+      buckets[this.cellOf(this.positions[2 * i], this.positions[2 * i + 1])].push(i);
+    this.grid = buckets.map((bucket) => Int32Array.from(bucket));
+  }
+
+  private cellOf(x: number, y: number): number {
+    const cx = Math.min(GRID - 1, Math.max(0, Math.floor(((x + 1) / 2) * GRID)));
+    const cy = Math.min(GRID - 1, Math.max(0, Math.floor(((y + 1) / 2) * GRID)));
+    return cy * GRID + cx;
+  }
+
+  /** The point nearest to a screen position, within a few pixels. */
+  private pick(localX: number, localY: number): number | null {
+    const side = Math.min(this.canvas.clientWidth, this.canvas.clientHeight);
+    const radius = 10 / ((this.zoom * side) / 2);
+    const p = this.toData(localX, localY);
+    const span = Math.ceil((radius / 2) * GRID) + 1;
+    const cx = Math.floor(((p.x + 1) / 2) * GRID);
+    const cy = Math.floor(((p.y + 1) / 2) * GRID);
+    let best: number | null = null;
+    let bestDistance = radius * radius;
+    for (let gy = Math.max(0, cy - span); gy <= Math.min(GRID - 1, cy + span); gy++) {
+      for (let gx = Math.max(0, cx - span); gx <= Math.min(GRID - 1, cx + span); gx++) {
+        for (const i of this.grid[gy * GRID + gx]) {
+          const dx = this.positions[2 * i] - p.x;
+          const dy = this.positions[2 * i + 1] - p.y;
+          const distance = dx * dx + dy * dy;
+          if (distance <= bestDistance) {
+            bestDistance = distance;
+            best = i;
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  private select(polygon: { x: number; y: number }[]): number[] {
+    const points = polygon.map((p) => this.toData(p.x, p.y));
+    let minX = Number.POSITIVE_INFINITY;
+    let maxX = Number.NEGATIVE_INFINITY;
+    let minY = Number.POSITIVE_INFINITY;
+    let maxY = Number.NEGATIVE_INFINITY;
+    for (const p of points) {
+      minX = Math.min(minX, p.x);
+      maxX = Math.max(maxX, p.x);
+      minY = Math.min(minY, p.y);
+      maxY = Math.max(maxY, p.y);
+    }
+    const inside: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const x = this.positions[2 * i];
+      const y = this.positions[2 * i + 1];
+      if (x < minX || x > maxX || y < minY || y > maxY) continue;
+      let hit = false;
+      for (let a = 0, b = points.length - 1; a < points.length; b = a++) {
+        const pa = points[a];
+        const pb = points[b];
+        if (pa.y > y !== pb.y > y && x < ((pb.x - pa.x) * (y - pa.y)) / (pb.y - pa.y) + pa.x) hit = !hit;
+      }
+      if (hit) inside.push(i);
+    }
+    return inside;
+  }
+
+  private listen(): () => void {
+    const canvas = this.canvas;
+    const local = (event: MouseEvent) => {
+      const rect = canvas.getBoundingClientRect();
+      return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+    };
+    const onWheel = (event: WheelEvent) => {
+      event.preventDefault();
+      const at = local(event);
+      const before = this.toData(at.x, at.y);
+      this.zoom = Math.min(400, Math.max(0.5, this.zoom * Math.exp(-event.deltaY * 0.0015)));
+      const after = this.toData(at.x, at.y);
+      this.panX += (after.x - before.x) * this.zoom;
+      this.panY += (after.y - before.y) * this.zoom;
+      this.requestDraw();
+    };
+    const onDown = (event: PointerEvent) => {
+      if (event.button !== 0) return;
+      canvas.setPointerCapture(event.pointerId);
+      const at = local(event);
+      if (this.lassoMode || event.shiftKey) {
+        this.lasso = [at];
+      } else {
+        this.drag = { x: at.x, y: at.y, panX: this.panX, panY: this.panY, moved: false };
+      }
+    };
+    const onMove = (event: PointerEvent) => {
+      const at = local(event);
+      if (this.lasso) {
+        this.lasso.push(at);
+        this.requestDraw();
+        return;
+      }
+      if (this.drag) {
+        const side = Math.min(canvas.clientWidth, canvas.clientHeight);
+        const dx = at.x - this.drag.x;
+        const dy = at.y - this.drag.y;
+        if (Math.abs(dx) + Math.abs(dy) > 3) this.drag.moved = true;
+        if (this.drag.moved) {
+          this.panX = this.drag.panX + (dx / side) * 2;
+          this.panY = this.drag.panY - (dy / side) * 2;
+          this.requestDraw();
+          return;
+        }
+      }
+      const index = this.pick(at.x, at.y);
+      if (index !== this.hovered) {
+        this.hovered = index;
+        this.requestDraw();
+      }
+      this.callbacks.onHover(index, event.clientX, event.clientY);
+    };
+    const onUp = (event: PointerEvent) => {
+      if (this.lasso) {
+        const polygon = this.lasso;
+        this.lasso = null;
+        this.requestDraw();
+        if (polygon.length > 2) this.callbacks.onLasso(this.select(polygon));
+        return;
+      }
+      const drag = this.drag;
+      this.drag = null;
+      if (drag && !drag.moved) {
+        const at = local(event);
+        const index = this.pick(at.x, at.y);
+        if (index !== null) this.callbacks.onClick(index);
+      }
+    };
+    const onLeave = () => {
+      this.hovered = null;
+      this.requestDraw();
+      this.callbacks.onHover(null, 0, 0);
+    };
+    const observer = new ResizeObserver(() => this.requestDraw());
+    observer.observe(canvas);
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    canvas.addEventListener('pointerdown', onDown);
+    canvas.addEventListener('pointermove', onMove);
+    canvas.addEventListener('pointerup', onUp);
+    canvas.addEventListener('pointerleave', onLeave);
+    return () => {
+      observer.disconnect();
+      canvas.removeEventListener('wheel', onWheel);
+      canvas.removeEventListener('pointerdown', onDown);
+      canvas.removeEventListener('pointermove', onMove);
+      canvas.removeEventListener('pointerup', onUp);
+      canvas.removeEventListener('pointerleave', onLeave);
+    };
+  }
+}
+
+function linkProgram(gl: WebGL2RenderingContext, vertexSource: string, fragmentSource: string): WebGLProgram {
+  const compile = (type: number, source: string) => {
+    const shader = gl.createShader(type);
+    if (!shader) throw new Error('WebGL could not create a shader.');
+    gl.shaderSource(shader, source);
+    gl.compileShader(shader);
+    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS))
+      throw new Error(gl.getShaderInfoLog(shader) ?? 'shader error');
+    return shader;
+  };
+  const program = gl.createProgram();
+  gl.attachShader(program, compile(gl.VERTEX_SHADER, vertexSource));
+  gl.attachShader(program, compile(gl.FRAGMENT_SHADER, fragmentSource));
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS))
+    throw new Error(gl.getProgramInfoLog(program) ?? 'link error');
+  return program;
+}
+
+/** Distinct colours for clusters (Tableau 20 order); the noise group is grey. */
+const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#a0cbe8',
+  '#ffbe7d',
+  '#ff9d9a',
+  '#86bcb6',
+  '#8cd17d',
+  '#f1ce63',
+  '#d4a6c8',
+  '#fabfd2',
+  '#d7b5a6',
+  '#79706e',
+];
+
+export function clusterColor(cluster: number): string {
+  return cluster < 0 ? '#5b6170' : PALETTE[cluster % PALETTE.length];
+}
+
+export function clusterColorBytes(cluster: number): [number, number, number] {
+  const hex = clusterColor(cluster);
+  return [
+    Number.parseInt(hex.slice(1, 3), 16),
+    Number.parseInt(hex.slice(3, 5), 16),
+    Number.parseInt(hex.slice(5, 7), 16),
+  ];
+}
