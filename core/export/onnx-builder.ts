@@ -99,6 +99,11 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** A constant under a fresh name derived from `prefix`. */
+  constant(prefix: string, tensor: ConstantTensor): string {
+    return this.addInitializer(this.fresh(prefix), tensor);
+  }
+
   /** An int64 vector constant (shapes, axes, indices). */
   int64(prefix: string, values: readonly number[]): string {
     return this.addInitializer(this.fresh(prefix), {
