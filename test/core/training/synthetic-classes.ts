@@ -11,7 +11,11 @@ import { Random } from '../../../core/training/random.ts';
  */
 export const SYNTHETIC_CLASSES = ['stripes', 'checks', 'rings', 'blobs', 'diagonals'] as const;
 
-export function syntheticImage(kind: (typeof SYNTHETIC_CLASSES)[number], size: number, random: Random): RgbPixels {
+export function syntheticImage(
+  kind: (typeof SYNTHETIC_CLASSES)[number],
+  size: number,
+  random: Random,
+): RgbPixels {
   const data = new Uint8Array(size * size * 3);
   const a = [random.uniform(0, 255), random.uniform(0, 255), random.uniform(0, 255)];
   const b = a.map((v) => (v + random.uniform(90, 165)) % 256);
