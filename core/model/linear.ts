@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A dense layer `x · w + b` with `w` stored as [in, out] (the transpose of PyTorch's
+ * [out, in]), so that the forward and every product of the backward are plain 2-D matMuls
+ * without transpose flags: the only form the wasm backend runs on XNNPACK (ENGINE-NOTES: the
+ * transposed and batched forms fall to a naive loop ~8x slower). The transposes are made
+ * explicit instead, once per product.
+ */
+export function linearForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  return (b ? tf.fused.matMul({ a: x, b: w, bias: b }) : tf.matMul(x, w)) as tf.Tensor2D;
+}
+
+export interface LinearGradients {
+  /** Null when the input needs no gradient (the image patches). */
+  dx: tf.Tensor2D | null;
+  dw: tf.Tensor2D;
+  db: tf.Tensor1D | null;
+}
+
+/** Gradients of `x · w + b` for the upstream gradient `dy` [rows, out]. */
+export function linearBackward(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  dy: tf.Tensor2D,
+  options: { bias: boolean; inputGradient: boolean },
+): LinearGradients {
+  const product = (a: tf.Tensor2D, transposeOfB: tf.Tensor2D) =>
+    tf.tidy(() => tf.matMul(a, tf.transpose(transposeOfB)) as tf.Tensor2D);
+  return {
+    dx: options.inputGradient ? product(dy, w) : null,
+    dw: tf.tidy(() => tf.matMul(tf.transpose(x), dy) as tf.Tensor2D),
+    db: options.bias ? (tf.sum(dy, 0) as tf.Tensor1D) : null,
+  };
+}
+
+type CustomGradFunction = Parameters<typeof tf.customGrad>[0];
+type SaveFunction = (tensors: tf.Tensor[]) => void;
+
+/** `x · w + b` for code that relies on autograd (the head, the patch embedding). */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+  return b ? linearWithBias(x, w, b) : linearWithoutBias(x, w);
+}
+
+/** `x · w + b` where `x` is data, not a parameter: its gradient is never needed, so never computed. */
+export function linearOnData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return linearWithBiasOnData(x, w, b);
+}
+
+const linearWithBias = tf.customGrad(((
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  save: SaveFunction,
+) => {
+  save([x, w]);
+  return {
+    value: linearForward(x, w, b),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]) => {
+      const g = linearBackward(xs, ws, dy, { bias: true, inputGradient: true });
+      return [g.dx, g.dw, g.db];
+    },
+  };
+}) as CustomGradFunction) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+const linearWithoutBias = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, save: SaveFunction) => {
+  save([x, w]);
+  return {
+    value: linearForward(x, w, null),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]) => {
+      const g = linearBackward(xs, ws, dy, { bias: false, inputGradient: true });
+      return [g.dx, g.dw];
+    },
+  };
+}) as CustomGradFunction) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+const linearWithBiasOnData = tf.customGrad(((
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  save: SaveFunction,
+) => {
+  save([x, w]);
+  return {
+    value: linearForward(x, w, b),
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor2D[]) => {
+      const g = linearBackward(xs, ws, dy, { bias: true, inputGradient: false });
+      // tfjs wants a gradient per input; the data's is never used, zeros are free to make.
+      return [tf.zerosLike(xs), g.dw, g.db];
+    },
+  };
+}) as CustomGradFunction) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
