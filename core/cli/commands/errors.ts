@@ -13,7 +13,7 @@ export function register(program: Command): void {
       try {
         const errors = listErrors(db);
         if (options.json || context.events) {
-          process.stdout.write(`${JSON.stringify(errors, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify(errors)}\n`);
         } else if (errors.length === 0) {
           process.stdout.write('No errors: every file found so far was read.\n');
         } else {

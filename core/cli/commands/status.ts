@@ -13,9 +13,7 @@ export function register(program: Command): void {
       try {
         const status = libraryStatus(db);
         if (options.json || context.events) {
-          process.stdout.write(
-            `${JSON.stringify({ libraryFile: context.libraryFile, ...status }, null, 2)}\n`,
-          );
+          process.stdout.write(`${JSON.stringify({ libraryFile: context.libraryFile, ...status })}\n`);
           return;
         }
         const lines = [`Library: ${context.libraryFile}`];
