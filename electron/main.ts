@@ -1,24 +1,87 @@
-import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
+import { DinoscopeService } from '../core/server/dinoscope-service.ts';
+import { defaultLibraryFile } from '../core/store/library-location.ts';
+import { handleAppRequest } from './app-protocol.ts';
+import { forwardEvents, registerIpcHandlers } from './ipc-handlers.ts';
+import { utilityProcessLauncher } from './job-process.ts';
+import { createMainWindow } from './main-window.ts';
+import { APP_ORIGIN, APP_SCHEME, isAppUrl } from './security.ts';
 
-/** The app's main process. Thin by design: windows and IPC here, all the work in core/. */
-function createWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    title: 'dinoscope',
-    webPreferences: {
-      preload: join(import.meta.dirname, 'preload.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
+// Set by Electron Forge's Vite plugin.
+declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
+declare const MAIN_WINDOW_VITE_NAME: string;
+
+/** The main process: thin by design. Windows, the protocol and IPC here; every piece of work in core/. */
+const here = dirname(fileURLToPath(import.meta.url));
+const devServerUrl =
+  typeof MAIN_WINDOW_VITE_DEV_SERVER_URL === 'string' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+let service: DinoscopeService | null = null;
+
+async function start(): Promise<void> {
+  // The same library the CLI uses by default, so `dinoscope` in a terminal and the app share it.
+  const libraryFile = defaultLibraryFile(process.env);
+  const current = new DinoscopeService({
+    libraryFile,
+    transport: 'electron',
+    launcher: utilityProcessLauncher(
+      (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
+      join(app.getAppPath(), 'core', 'cli', 'dinoscope.js'),
+      libraryFile,
+    ),
+    dialogs: {
+      async chooseFolders() {
+        const result = await dialog.showOpenDialog({ properties: ['openDirectory', 'multiSelections'] });
+        return result.canceled ? null : result.filePaths;
+      },
+      async chooseOpenFile(extensions) {
+        const result = await dialog.showOpenDialog({
+          properties: ['openFile'],
+          filters: [{ name: 'Weights', extensions }],
+        });
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
+      async chooseSaveFile(suggestedName, extensions) {
+        const result = await dialog.showSaveDialog({
+          defaultPath: suggestedName,
+          filters: [{ name: extensions.join(', '), extensions }],
+        });
+        return result.canceled ? null : (result.filePath ?? null);
+      },
     },
   });
-  void window.loadFile(join(import.meta.dirname, '../renderer/index.html'));
-  return window;
+  service = current;
+
+  const rendererFolder = join(here, '..', 'renderer', MAIN_WINDOW_VITE_NAME);
+  protocol.handle(APP_SCHEME, (request) =>
+    handleAppRequest(request.url, { rendererFolder, media: (kind, id) => current.media(kind, id) }),
+  );
+  // Nothing the page asks for (camera, notifications, geolocation...) is granted.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  registerIpcHandlers(ipcMain, current, (event) => isAppUrl(event.senderFrame?.url ?? '', devServerUrl));
+
+  const window = createMainWindow(BrowserWindow, { preload: join(here, 'preload.js'), devServerUrl });
+  forwardEvents(current, window.webContents);
+  if (devServerUrl) await window.loadURL(devServerUrl);
+  else await window.loadURL(`${APP_ORIGIN}/index.html`);
 }
 
-app.whenReady().then(createWindow);
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+app.whenReady().then(start, (error: unknown) => {
+  dialog.showErrorBox('dinoscope could not start', error instanceof Error ? error.message : String(error));
+  app.quit();
+});
+app.on('window-all-closed', () => app.quit());
+app.on('before-quit', (event) => {
+  if (!service) return;
+  // Let running jobs save what they have before the process goes.
+  event.preventDefault();
+  const closing = service;
+  service = null;
+  void closing.close().finally(() => app.quit());
 });

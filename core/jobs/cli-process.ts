@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -8,8 +7,8 @@ import { fileURLToPath } from 'node:url';
  * Ctrl-C: it finishes the batch in flight and saves) and a hard kill.
  */
 export interface CliProcess {
-  readonly stdout: Readable;
-  readonly stderr: Readable;
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
   /** Like Ctrl-C: the command stops at its next safe point, keeping what it saved. */
   stop(): void;
   /** Ends it now (a job that does not stop gracefully in time). */
