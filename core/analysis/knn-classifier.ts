@@ -30,6 +30,8 @@ export interface KnnClassification {
   ranked: number;
   /** Per test sample, the summed vote of every class (count × numClasses). */
   votes: Float32Array;
+  /** Who computed the similarities ('js' or 'onnx'; see knn-graph.ts). */
+  engine: 'js' | 'onnx';
   /** Percent of test samples whose label is ranked first. */
   top1: number;
   /** Percent whose label is among the first min(5, k) (eval_knn.py: top-5 means nothing when k < 5). */
@@ -55,8 +57,8 @@ export async function knnClassify(
   const dim = train.features.length / trainCount;
   if (!Number.isInteger(dim)) throw new Error('Training features and labels disagree on the sample count.');
   checkLabels(train.labels, options.numClasses, 'training');
-  const searchOptions = { signal: options.signal, onProgress: options.onProgress };
-  let neighbours: KnnGraph;
+  const searchOptions = { signal: options.signal, onProgress: options.onProgress, engine: options.engine };
+  let neighbours: KnnGraph & { engine: 'js' | 'onnx' };
   let testLabels: Int32Array;
   if (test === 'leave-one-out') {
     neighbours = await knnGraph(train.features, trainCount, dim, k, searchOptions);
@@ -76,7 +78,10 @@ export async function knnClassify(
     );
     testLabels = test.labels;
   }
-  return weightedVotes(neighbours, k, train.labels, testLabels, options.numClasses, temperature);
+  return {
+    ...weightedVotes(neighbours, k, train.labels, testLabels, options.numClasses, temperature),
+    engine: neighbours.engine,
+  };
 }
 
 /** eval_knn.py's vote on already-found neighbours (count × k). */
@@ -87,7 +92,7 @@ export function weightedVotes(
   testLabels: Int32Array,
   numClasses: number,
   temperature: number,
-): KnnClassification {
+): Omit<KnnClassification, 'engine'> {
   const count = testLabels.length;
   const ranked = Math.min(5, numClasses);
   const topN = Math.min(5, k);
