@@ -1,0 +1,22 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Per-parameter gradient clipping as the reference `utils.clip_gradients`: each gradient whose
+ * own L2 norm exceeds `clip` is scaled by clip / (norm + 1e-6). Computed on the device without
+ * reading the norms back (a factor of exactly 1 leaves the others unchanged).
+ * Returns new gradients; the caller disposes the old ones.
+ */
+export function clipGradients(gradients: Map<string, tf.Tensor>, clip: number): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const [name, gradient] of gradients) {
+    out.set(
+      name,
+      tf.tidy(() => {
+        const norm = tf.norm(gradient);
+        const factor = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
+        return tf.mul(gradient, factor);
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,309 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NamedTensors } from '../engine/host-tensor.ts';
+import { DinoHead, type DinoHeadConfig } from '../model/dino-head.ts';
+import type { Uniform } from '../model/initialisation.ts';
+import { toComputeLayout, toReferenceLayout } from '../model/parameter-layout.ts';
+import type { ParameterSet } from '../model/parameter-set.ts';
+import { VisionTransformer } from '../model/vision-transformer.ts';
+import type { VitConfig } from '../model/vit-config.ts';
+import { ADAMW_DEFAULTS, AdamW, type AdamWOptions, isDecayed } from './adamw.ts';
+import { dinoLoss, updatedCenter } from './dino-loss.ts';
+import { clipGradients } from './gradient-clip.ts';
+import { updateTeacher } from './teacher-ema.ts';
+
+/**
+ * One DINO training step, as the body of the reference `train_one_epoch`: the teacher sees the
+ * 2 global views, the student every view; the loss is computed, the student's gradients clipped
+ * per parameter, the last layer's gradient dropped while frozen, AdamW applied; then the center
+ * and the teacher (EMA of backbone and head) follow.
+ *
+ * The state (student, teacher, AdamW moments, loss center) travels as `NamedTensors` with the
+ * reference names: `student.backbone.*`, `student.head.*`, `teacher.backbone.*`,
+ * `teacher.head.*`, `optimizer.exp_avg.<student param>`, `optimizer.exp_avg_sq.<student param>`,
+ * `optimizer.step.<student param>` (AdamW's per-parameter step count, [1]), `dino_loss.center`.
+ * A student parameter is `backbone.<name>` or `head.<name>`.
+ */
+export interface DinoModelConfig {
+  vit: VitConfig;
+  head: DinoHeadConfig;
+}
+
+export interface DinoStepConfig {
+  /** Stochastic depth of the student's blocks (reference 0.1; the teacher has none). */
+  dropPathRate: number;
+  /** Per-parameter gradient norm clip (reference 3.0); 0 turns it off. */
+  clipGrad: number;
+  /** Epochs during which the head's last layer gets no update (reference 1). */
+  freezeLastLayerEpochs: number;
+  /** Student softmax temperature (reference 0.1). */
+  studentTemp: number;
+  /** EMA momentum of the loss center (reference 0.9). */
+  centerMomentum: number;
+  adamw: AdamWOptions;
+}
+
+export const DINO_STEP_DEFAULTS: DinoStepConfig = {
+  dropPathRate: 0.1,
+  clipGrad: 3.0,
+  freezeLastLayerEpochs: 1,
+  studentTemp: 0.1,
+  centerMomentum: 0.9,
+  adamw: ADAMW_DEFAULTS,
+};
+
+/** The schedules' values for this step (see schedules.ts and dino-loss.ts). */
+export interface StepSchedule {
+  epoch: number;
+  lr: number;
+  weightDecay: number;
+  teacherMomentum: number;
+  teacherTemp: number;
+}
+
+export interface StepResult {
+  loss: number;
+  /** Mean entropy of the teacher's targets in nats: near 0 or ln(outDim) over a long window means collapse. */
+  teacherEntropy: number;
+}
+
+/** Thrown before anything is updated when the loss is NaN or infinite: the state is the last good one. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly loss: number) {
+    super(
+      `The DINO loss is ${loss}: training is diverging. Lower the learning rate, ` +
+        'raise the warm-up, or keep gradient clipping on; the last checkpoint is intact.',
+    );
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+interface Network {
+  backbone: VisionTransformer;
+  head: DinoHead;
+}
+
+export class DinoTrainingState {
+  readonly student: Network;
+  readonly teacher: Network;
+  readonly optimizer: AdamW;
+  private center: tf.Variable;
+  private readonly studentParameters: Map<string, tf.Variable>;
+  private readonly teacherParameters: Map<string, tf.Variable>;
+  private readonly referenceShapes = new Map<string, number[]>();
+
+  private constructor(
+    readonly model: DinoModelConfig,
+    readonly settings: DinoStepConfig,
+    student: { backbone?: NamedTensors; head?: NamedTensors },
+    teacher: { backbone?: NamedTensors; head?: NamedTensors },
+    random: Uniform,
+  ) {
+    this.student = {
+      backbone: new VisionTransformer(model.vit, student.backbone, { random, trainable: true }),
+      head: new DinoHead(model.head, student.head, { random, trainable: true }),
+    };
+    // The reference starts the teacher as a copy of the student.
+    this.teacher = {
+      backbone: new VisionTransformer(model.vit, teacher.backbone ?? this.student.backbone.getWeights()),
+      head: new DinoHead(model.head, teacher.head ?? this.student.head.getWeights()),
+    };
+    this.studentParameters = namespaced(this.student);
+    this.teacherParameters = namespaced(this.teacher);
+    for (const [prefix, set] of [
+      ['backbone.', this.student.backbone.parameters],
+      ['head.', this.student.head.parameters],
+    ] as const) {
+      for (const [name, spec] of set.specs) this.referenceShapes.set(`${prefix}${name}`, spec.shape);
+    }
+    this.optimizer = new AdamW(
+      this.studentParameters,
+      (name) => isDecayed(name, this.referenceShapes.get(name) ?? []),
+      settings.adamw,
+    );
+    this.center = tf.variable(tf.zeros([1, model.head.outDim]), false);
+  }
+
+  /** A new run: random student (or the given weights), teacher = student, zero center, no moments. */
+  static create(
+    model: DinoModelConfig,
+    settings: Partial<DinoStepConfig> = {},
+    options: { random?: Uniform; backbone?: NamedTensors; head?: NamedTensors } = {},
+  ): DinoTrainingState {
+    return new DinoTrainingState(
+      model,
+      { ...DINO_STEP_DEFAULTS, ...settings },
+      { backbone: options.backbone, head: options.head },
+      {},
+      options.random ?? Math.random,
+    );
+  }
+
+  /** Restores a state written by `toNamedTensors` (a checkpoint). */
+  static fromNamedTensors(
+    model: DinoModelConfig,
+    tensors: NamedTensors,
+    settings: Partial<DinoStepConfig> = {},
+  ): DinoTrainingState {
+    const part = (prefix: string) => {
+      const out: NamedTensors = new Map();
+      for (const [name, t] of tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
+      return out;
+    };
+    const state = new DinoTrainingState(
+      model,
+      { ...DINO_STEP_DEFAULTS, ...settings },
+      { backbone: part('student.backbone.'), head: part('student.head.') },
+      { backbone: part('teacher.backbone.'), head: part('teacher.head.') },
+      Math.random,
+    );
+    const center = tensors.get('dino_loss.center');
+    if (!center || center.data.length !== model.head.outDim) {
+      state.dispose();
+      throw new Error(`The checkpoint has no dino_loss.center of ${model.head.outDim} values.`);
+    }
+    state.center.assign(tf.tensor2d(center.data, [1, model.head.outDim]));
+    for (const [name, step] of part('optimizer.step.')) {
+      const expAvg = tensors.get(`optimizer.exp_avg.${name}`);
+      const expAvgSq = tensors.get(`optimizer.exp_avg_sq.${name}`);
+      if (!expAvg || !expAvgSq)
+        throw new Error(`The checkpoint has a step count but no moments for ${name}.`);
+      const load = (t: { shape: number[]; data: Float32Array }) => {
+        const c = toComputeLayout(t);
+        return tf.tensor(c.data, c.shape);
+      };
+      const [m, v] = [load(expAvg), load(expAvgSq)];
+      state.optimizer.importState(name, step.data[0], m, v);
+      tf.dispose([m, v]);
+    }
+    return state;
+  }
+
+  /** The whole state with the reference names (see the top of this file). */
+  toNamedTensors(): NamedTensors {
+    const out: NamedTensors = new Map();
+    const add = (prefix: string, tensors: NamedTensors) => {
+      for (const [name, t] of tensors) out.set(`${prefix}${name}`, t);
+    };
+    add('student.backbone.', this.student.backbone.getWeights());
+    add('student.head.', this.student.head.getWeights());
+    add('teacher.backbone.', this.teacher.backbone.getWeights());
+    add('teacher.head.', this.teacher.head.getWeights());
+    for (const [name, s] of this.optimizer.exportState()) {
+      const shape = this.referenceShapes.get(name) ?? s.expAvg.shape;
+      const host = (t: tf.Tensor) =>
+        toReferenceLayout({ shape: t.shape, data: (t.dataSync() as Float32Array).slice() }, shape);
+      out.set(`optimizer.exp_avg.${name}`, host(s.expAvg));
+      out.set(`optimizer.exp_avg_sq.${name}`, host(s.expAvgSq));
+      out.set(`optimizer.step.${name}`, { shape: [1], data: Float32Array.of(s.step) });
+    }
+    out.set('dino_loss.center', {
+      shape: [1, this.model.head.outDim],
+      data: (this.center.dataSync() as Float32Array).slice(),
+    });
+    return out;
+  }
+
+  /**
+   * One step on the views of one batch: `crops[0]` and `crops[1]` are the global views, the rest
+   * local ones, each NHWC [B, H, W, 3]. `random` draws the student's drop-path masks.
+   */
+  step(crops: tf.Tensor4D[], schedule: StepSchedule, random: Uniform = Math.random): StepResult {
+    if (crops.length < 2) throw new Error('A DINO step needs at least the 2 global views.');
+    const teacherOutput = tf.tidy(() => this.teacherForward(crops.slice(0, 2)));
+    const trainable = [...this.studentParameters.entries()].filter(([, v]) => v.trainable);
+    let entropy: tf.Scalar | undefined;
+    const { value: loss, grads } = tf.variableGrads(
+      () => {
+        const studentOutput = this.studentForward(crops, random);
+        const terms = dinoLoss(studentOutput, teacherOutput, this.center, schedule.teacherTemp, {
+          ncrops: crops.length,
+          studentTemp: this.settings.studentTemp,
+        });
+        entropy = tf.keep(terms.teacherEntropy);
+        return terms.loss;
+      },
+      trainable.map(([, v]) => v),
+    );
+    const lossValue = loss.dataSync()[0];
+    const entropyValue = (entropy as tf.Scalar).dataSync()[0];
+    tf.dispose([loss, entropy as tf.Scalar]);
+    const byVariable = new Map(trainable.map(([name, v]) => [v.name, name]));
+    let gradients = new Map<string, tf.Tensor>();
+    for (const [variableName, gradient] of Object.entries(grads)) {
+      gradients.set(byVariable.get(variableName) as string, gradient);
+    }
+    if (!Number.isFinite(lossValue)) {
+      tf.dispose([teacherOutput, ...gradients.values()]);
+      throw new NonFiniteLossError(lossValue);
+    }
+    if (this.settings.clipGrad > 0) {
+      const clipped = clipGradients(gradients, this.settings.clipGrad);
+      tf.dispose([...gradients.values()]);
+      gradients = clipped;
+    }
+    if (schedule.epoch < this.settings.freezeLastLayerEpochs) {
+      for (const name of [...gradients.keys()].filter((n) => n.includes('last_layer'))) {
+        gradients.get(name)?.dispose();
+        gradients.delete(name);
+      }
+    }
+    this.optimizer.step(gradients, schedule.lr, schedule.weightDecay);
+    tf.dispose([...gradients.values()]);
+    const center = updatedCenter(this.center, teacherOutput, this.settings.centerMomentum);
+    this.center.assign(center);
+    tf.dispose([center, teacherOutput]);
+    updateTeacher(this.teacherParameters, this.studentParameters, schedule.teacherMomentum);
+    return { loss: lossValue, teacherEntropy: entropyValue };
+  }
+
+  /** Teacher logits for the global views, stacked view-major [2·B, outDim]. */
+  private teacherForward(globals: tf.Tensor4D[]): tf.Tensor2D {
+    return tf.tidy(() => {
+      const features = this.teacher.backbone.forward(tf.concat(globals, 0));
+      return this.teacher.head.forward(features);
+    });
+  }
+
+  /**
+   * Student logits for every view, view-major. Consecutive views of the same size run through
+   * the backbone together, as the reference `MultiCropWrapper`, then the head sees all at once.
+   */
+  private studentForward(crops: tf.Tensor4D[], random: Uniform): tf.Tensor2D {
+    const features: tf.Tensor2D[] = [];
+    let start = 0;
+    while (start < crops.length) {
+      let end = start + 1;
+      while (end < crops.length && crops[end].shape[2] === crops[start].shape[2]) end++;
+      const group = end - start > 1 ? tf.concat(crops.slice(start, end), 0) : crops[start];
+      const dropPath =
+        this.settings.dropPathRate > 0 ? { rate: this.settings.dropPathRate, random } : undefined;
+      features.push(this.student.backbone.forwardForTraining(group, dropPath));
+      start = end;
+    }
+    return this.student.head.forward(features.length > 1 ? tf.concat(features, 0) : features[0]);
+  }
+
+  /** The teacher's backbone weights: what training produces for embeddings and export. */
+  teacherBackboneWeights(): NamedTensors {
+    return this.teacher.backbone.getWeights();
+  }
+
+  dispose(): void {
+    for (const network of [this.student, this.teacher]) {
+      network.backbone.dispose();
+      network.head.dispose();
+    }
+    this.optimizer.dispose();
+    this.center.dispose();
+  }
+}
+
+function namespaced(network: Network): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  const add = (prefix: string, set: ParameterSet) => {
+    for (const [name, v] of set.variables) out.set(`${prefix}${name}`, v);
+  };
+  add('backbone.', network.backbone.parameters);
+  add('head.', network.head.parameters);
+  return out;
+}
