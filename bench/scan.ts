@@ -106,14 +106,9 @@ async function decodeAndResizeRate(files: string[]): Promise<number> {
     while (next < files.length) {
       const file = files[next++];
       try {
-        const image = sharp(file);
-        const { autoOrient } = await image.metadata();
-        const scale = TRAIN_SHORT_SIDE / Math.min(autoOrient.width, autoOrient.height);
-        await image
+        await sharp(file)
           .autoOrient()
-          .resize(Math.round(autoOrient.width * scale), Math.round(autoOrient.height * scale), {
-            fit: 'fill',
-          })
+          .resize(TRAIN_SHORT_SIDE, TRAIN_SHORT_SIDE, { fit: 'outside' })
           .toColourspace('srgb')
           .raw()
           .toBuffer();
