@@ -64,6 +64,8 @@ export interface JobInfo {
   failure: JobFailure | null;
   /** Warnings the job raised while running (e.g. a collapse warning during training). */
   warnings: string[];
+  /** What the job said about itself when it started (e.g. training's backend and preset). */
+  facts: Record<string, string | number>;
   /** The job's final JSON result line, when it printed one. */
   result: unknown;
   /** True when `jobs.resume` can continue it from what was saved (after a crash, pause or cancel). */

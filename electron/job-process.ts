@@ -23,8 +23,12 @@ export function utilityProcessLauncher(fork: Fork, cliEntry: string, libraryFile
       stdout,
       stderr,
       // SIGINT is the CLI's "stop at the next safe point"; utilityProcess.kill() would end it at once.
-      stop: () => {
+      interrupt: () => {
         if (child.pid) process.kill(child.pid, 'SIGINT');
+        else child.kill();
+      },
+      terminate: () => {
+        if (child.pid) process.kill(child.pid, 'SIGTERM');
         else child.kill();
       },
       kill: () => child.kill(),

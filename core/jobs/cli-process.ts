@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 export interface CliProcess {
   readonly stdout: NodeJS.ReadableStream;
   readonly stderr: NodeJS.ReadableStream;
-  /** Like Ctrl-C: the command stops at its next safe point, keeping what it saved. */
-  stop(): void;
+  /** Like Ctrl-C (SIGINT): the command stops at its next safe point, keeping what it saved (training pauses). */
+  interrupt(): void;
+  /** SIGTERM: training takes it as cancel (it still keeps its checkpoints). */
+  terminate(): void;
   /** Ends it now (a job that does not stop gracefully in time). */
   kill(): void;
   onExit(listener: (code: number | null, signal: string | null) => void): void;
@@ -32,7 +34,8 @@ export function nodeCliLauncher(libraryFile: string, entry = cliEntry): CliLaunc
     return {
       stdout: child.stdout,
       stderr: child.stderr,
-      stop: () => child.kill('SIGINT'),
+      interrupt: () => child.kill('SIGINT'),
+      terminate: () => child.kill('SIGTERM'),
       kill: () => child.kill('SIGKILL'),
       onExit: (listener) => {
         child.on('exit', (code, signal) => listener(code, signal));

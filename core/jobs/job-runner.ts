@@ -9,6 +9,8 @@ export interface JobSpec {
   args: string[];
   /** Arguments of the command that continues this job from what it saved; null when it cannot. */
   resumeArgs: string[] | null;
+  /** How cancel reaches the command: SIGINT (default, the CLI's Ctrl-C) or SIGTERM (training: SIGINT pauses it). */
+  cancelBy?: 'interrupt' | 'terminate';
 }
 
 /** How long a job may take to stop at its next safe point before it is killed. */
@@ -70,6 +72,7 @@ export class JobRunner {
         finishedAt: null,
         failure: null,
         warnings: [],
+        facts: {},
         result: null,
         resumable: false,
       },
@@ -148,7 +151,8 @@ export class JobRunner {
     if (!isActive(job.info.status) || !job.process) return job.info;
     job.stopRequested = how;
     job.info.status = how === 'pause' ? 'pausing' : 'cancelling';
-    job.process.stop();
+    if (how === 'cancel' && job.spec.cancelBy === 'terminate') job.process.terminate();
+    else job.process.interrupt();
     job.killTimer = setTimeout(() => job.process?.kill(), graceMs);
     job.killTimer.unref();
     this.publish(job);
@@ -176,6 +180,12 @@ export class JobRunner {
       }
     } else if (message.type === 'warning' && typeof message.message === 'string') {
       job.info.warnings.push(message.message);
+      this.publish(job);
+    } else if (message.type === 'config') {
+      for (const key of ['backend', 'preset'] as const) {
+        const value = message[key];
+        if (typeof value === 'string' || typeof value === 'number') job.info.facts[key] = value;
+      }
       this.publish(job);
     } else if (message.type === 'result' || message.type === undefined) {
       // `--json` output or an explicit result line: the job's answer.

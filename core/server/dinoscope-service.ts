@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import type {
   ApiArgs,
@@ -22,6 +22,7 @@ import { listFolders } from '../store/folders.ts';
 import { getImage } from '../store/images.ts';
 import { getModel, listModels } from '../store/models.ts';
 import { TRAINING_PRESETS } from '../training/presets.ts';
+import { readRunLog } from '../training/run-log.ts';
 import { ApiFailure } from './api-failure.ts';
 import { MapQueries } from './map-queries.ts';
 import { NeighborSearch } from './neighbor-search.ts';
@@ -300,6 +301,7 @@ export class DinoscopeService {
           title: `Training${what ? ` (${what})` : ''}`,
           args,
           resumeArgs: ['train', '--resume'],
+          cancelBy: 'terminate',
         });
       },
 
@@ -469,35 +471,20 @@ function trainingRuns(db: Db): TrainingRunSummary[] {
   });
 }
 
-/** The steps a run logged (JSON lines beside its checkpoints), thinned to at most 2,000 points. */
+/** The steps a run logged (`steps.jsonl` beside its checkpoints), thinned to at most 2,000 points. */
 function trainingMetrics(db: Db, runId: number): TrainingMetric[] {
   const run = db.prepare('SELECT dir FROM training_runs WHERE id = ?').get(runId) as
     | { dir: string }
     | undefined;
   if (!run) throw new ApiFailure(`No training run ${runId}.`);
-  if (!existsSync(run.dir)) return [];
-  const logs = readdirSync(run.dir).filter((name) => name.endsWith('.jsonl'));
-  const metrics: TrainingMetric[] = [];
-  for (const name of logs) {
-    for (const line of readFileSync(join(run.dir, name), 'utf8').split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        const num = (key: string) => (typeof entry[key] === 'number' ? (entry[key] as number) : null);
-        const loss = num('loss');
-        if (loss === null) continue;
-        metrics.push({
-          step: num('step') ?? metrics.length,
-          epoch: num('epoch') ?? 0,
-          loss,
-          lr: num('lr') ?? 0,
-          teacherEntropy: num('teacherEntropy') ?? num('teacher_entropy') ?? num('entropy'),
-          imagesPerSecond: num('imagesPerSecond') ?? num('images_per_second'),
-        });
-      } catch {}
-    }
-  }
-  metrics.sort((a, b) => a.step - b.step);
+  const metrics = readRunLog(run.dir).map((record) => ({
+    step: record.step,
+    epoch: record.epoch,
+    loss: record.loss,
+    lr: record.lr,
+    teacherEntropy: record.teacherEntropy,
+    imagesPerSecond: record.imagesPerSecond,
+  }));
   const stride = Math.ceil(metrics.length / 2000);
   return stride > 1 ? metrics.filter((_, i) => i % stride === 0 || i === metrics.length - 1) : metrics;
 }

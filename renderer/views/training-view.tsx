@@ -62,7 +62,6 @@ export function TrainingView() {
   const selected = presets.find((p) => p.name === preset);
   const training =
     trainJob?.status === 'running' || trainJob?.status === 'pausing' || trainJob?.status === 'cancelling';
-  const detail = trainJob?.progress?.detail ?? {};
   const otherJobs = jobs
     .filter((job) => job.kind === 'import-weights' || job.kind === 'embed' || job.kind === 'map')
     .slice(0, 3);
@@ -193,14 +192,7 @@ export function TrainingView() {
             <>
               <JobCard job={trainJob} />
               <dl className="facts">
-                <Fact
-                  label="Epoch"
-                  value={
-                    detail.epoch !== undefined
-                      ? `${detail.epoch}${detail.epochs ? ` / ${detail.epochs}` : ''}`
-                      : '—'
-                  }
-                />
+                <Fact label="Epoch" value={trainJob.progress?.phase ?? '—'} />
                 <Fact
                   label="Step"
                   value={
@@ -210,7 +202,7 @@ export function TrainingView() {
                   }
                 />
                 <Fact label="Time left" value={formatDuration(trainJob.progress?.etaSeconds)} />
-                <Fact label="Backend" value={String(detail.backend ?? '—')} />
+                <Fact label="Backend" value={String(trainJob.facts.backend ?? '—')} />
               </dl>
             </>
           ) : lastRun ? (
