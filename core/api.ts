@@ -291,7 +291,11 @@ export interface ApiRequests {
 
   'models.list': { args: Record<string, never>; result: ModelSummary[] };
   /** Published DINO weights on disk (`.pth` or `.safetensors`). */
-  'models.importWeights': { args: { path: string; name?: string }; result: JobInfo };
+  'models.importWeights': {
+    /** `heads` only when the file's width is not 64 per head (the import error says so). */
+    args: { path: string; name?: string; heads?: number };
+    result: JobInfo;
+  };
 
   'embed.start': { args: { modelId: number }; result: JobInfo };
   'map.start': { args: { modelId: number }; result: JobInfo };

@@ -309,13 +309,18 @@ export class DinoscopeService {
 
       'models.list': () => this.modelSummaries(),
 
-      'models.importWeights': ({ path, name }) => {
+      'models.importWeights': ({ path, name, heads }) => {
         if (!existsSync(path))
           throw new ApiFailure(`${path} does not exist.`, 'Check the path and try again.');
         return this.startJob({
           kind: 'import-weights',
           title: `Importing ${path.split(/[\\/]/).pop()}`,
-          args: ['import-weights', path, ...(name ? ['--name', name] : [])],
+          args: [
+            'import-weights',
+            path,
+            ...(name ? ['--name', name] : []),
+            ...(heads ? ['--heads', String(heads)] : []),
+          ],
           resumeArgs: null,
         });
       },

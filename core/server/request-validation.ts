@@ -122,7 +122,11 @@ const schemas: { [K in ApiRequestName]: Check } = {
   }),
   'training.pause': object({ jobId }),
   'models.list': none,
-  'models.importWeights': object({ path: absolutePath, name: optional(text(200)) }),
+  'models.importWeights': object({
+    path: absolutePath,
+    name: optional(text(200)),
+    heads: optional(integer(1, 64)),
+  }),
   'embed.start': object({ modelId: id }),
   'map.start': object({ modelId: id }),
   'map.get': object({ modelId: id }),

@@ -30,6 +30,7 @@ export function TrainingView() {
   const [epochs, setEpochs] = useState<number | ''>('');
   const [batch, setBatch] = useState<number | ''>('');
   const [weightsPath, setWeightsPath] = useState('');
+  const [heads, setHeads] = useState<number | ''>('');
   const [runs, setRuns] = useState<TrainingRunSummary[]>([]);
   const [history, setHistory] = useState<TrainingMetric[]>([]);
 
@@ -176,7 +177,10 @@ export function TrainingView() {
               disabled={!weightsPath.trim()}
               onClick={async () => {
                 const job = await run(() =>
-                  bridge.invoke('models.importWeights', { path: weightsPath.trim() }),
+                  bridge.invoke('models.importWeights', {
+                    path: weightsPath.trim(),
+                    ...(heads ? { heads } : {}),
+                  }),
                 );
                 if (job) setWeightsPath('');
               }}
@@ -184,6 +188,22 @@ export function TrainingView() {
               Import
             </button>
           </div>
+          <details className="advanced">
+            <summary>Advanced</summary>
+            <label className="field inline">
+              <span>Attention heads</span>
+              <input
+                type="number"
+                min={1}
+                placeholder="from the shapes"
+                value={heads}
+                onChange={(event) => setHeads(event.target.value ? Number(event.target.value) : '')}
+              />
+            </label>
+            <p className="muted small">
+              Only for checkpoints whose width is not 64 per head; the import tells you when.
+            </p>
+          </details>
         </section>
 
         <section className="panel">
