@@ -48,7 +48,7 @@ export interface BackendOptions {
   prefer?: BackendKind;
 }
 
-interface Candidate {
+export interface BackendCandidate {
   kind: BackendKind;
   packageName: string;
   tfjsName: string;
@@ -58,7 +58,7 @@ interface Candidate {
 
 const require = createRequire(import.meta.url);
 
-const CANDIDATES: Candidate[] = [
+const CANDIDATES: BackendCandidate[] = [
   {
     kind: 'tensorflow-gpu',
     packageName: '@tensorflow/tfjs-node-gpu',
@@ -111,7 +111,7 @@ function preferredFromEnvironment(): BackendKind | undefined {
 
 /** Tries the candidates in order (or only the preferred one) and describes the first that loads. */
 export async function chooseBackend(
-  candidates: readonly Candidate[],
+  candidates: readonly BackendCandidate[],
   prefer?: BackendKind,
 ): Promise<BackendInfo> {
   const skipped: BackendInfo['skipped'] = [];
@@ -140,7 +140,7 @@ function firstLine(error: unknown): string {
 }
 
 async function describe(
-  candidate: Candidate,
+  candidate: BackendCandidate,
   skipped: BackendInfo['skipped'],
   forced: boolean,
 ): Promise<BackendInfo> {

@@ -65,11 +65,13 @@ export class AdamW {
   private stateOf(name: string, parameter: tf.Variable): ParameterState {
     let state = this.state.get(name);
     if (!state) {
-      state = {
-        step: 0,
-        expAvg: tf.variable(tf.zerosLike(parameter), false),
-        expAvgSq: tf.variable(tf.zerosLike(parameter), false),
+      const zeros = () => {
+        const value = tf.zerosLike(parameter);
+        const variable = tf.variable(value, false);
+        value.dispose();
+        return variable;
       };
+      state = { step: 0, expAvg: zeros(), expAvgSq: zeros() };
       this.state.set(name, state);
     }
     return state;
