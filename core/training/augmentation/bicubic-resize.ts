@@ -42,16 +42,21 @@ export function resizeCrop(image: RgbPixels, box: CropBox, size: number, out: Fl
       rows[o + 2] = b;
     }
   }
+  // Vertical pass as whole-row accumulations: contiguous memory, no per-value index arithmetic.
   const rowStride = size * 3;
+  const accumulator = new Float32Array(rowStride);
   for (let y = 0; y < size; y++) {
+    accumulator.fill(0);
     const first = vertical.first[y];
     const count = vertical.count[y];
-    const weights = y * vertical.ksize;
+    for (let k = 0; k < count; k++) {
+      const w = vertical.weights[y * vertical.ksize + k];
+      const from = (first + k) * rowStride;
+      for (let c = 0; c < rowStride; c++) accumulator[c] += w * rows[from + c];
+    }
     const o = y * rowStride;
     for (let c = 0; c < rowStride; c++) {
-      let v = 0;
-      for (let k = 0; k < count; k++) v += vertical.weights[weights + k] * rows[(first + k) * rowStride + c];
-      v /= 255;
+      const v = accumulator[c] / 255;
       out[o + c] = v < 0 ? 0 : Math.min(v, 1);
     }
   }

@@ -13,37 +13,43 @@ export function gaussianBlur(pixels: Float32Array, width: number, height: number
     total += w;
   }
   for (let k = 0; k < kernel.length; k++) kernel[k] /= total;
-  const scratch = new Float32Array(pixels.length);
-  blurPass(pixels, scratch, kernel, { lines: height, length: width, step: 3, lineStride: width * 3 });
-  blurPass(scratch, pixels, kernel, { lines: width, length: height, step: width * 3, lineStride: 3 });
-}
-
-/** One 1-D pass along `lines` lines of `length` pixels, `step` apart in the array, lines `lineStride` apart. */
-function blurPass(
-  source: Float32Array,
-  target: Float32Array,
-  kernel: Float32Array,
-  { lines, length, step, lineStride }: { lines: number; length: number; step: number; lineStride: number },
-): void {
-  const radius = (kernel.length - 1) / 2;
-  for (let line = 0; line < lines; line++) {
-    const base = line * lineStride;
-    for (let i = 0; i < length; i++) {
+  const rowStride = width * 3;
+  // Horizontal: each row copied with `radius` repeated edge pixels on both sides, then convolved.
+  const padded = new Float32Array((width + 2 * radius) * 3);
+  for (let y = 0; y < height; y++) {
+    const row = y * rowStride;
+    for (let x = 0; x < width + 2 * radius; x++) {
+      const source = row + Math.min(width - 1, Math.max(0, x - radius)) * 3;
+      padded[x * 3] = pixels[source];
+      padded[x * 3 + 1] = pixels[source + 1];
+      padded[x * 3 + 2] = pixels[source + 2];
+    }
+    for (let x = 0; x < width; x++) {
       let r = 0;
       let g = 0;
       let b = 0;
-      for (let k = -radius; k <= radius; k++) {
-        const j = i + k < 0 ? 0 : i + k >= length ? length - 1 : i + k;
-        const w = kernel[k + radius];
-        const at = base + j * step;
-        r += w * source[at];
-        g += w * source[at + 1];
-        b += w * source[at + 2];
+      for (let k = 0; k < kernel.length; k++) {
+        const w = kernel[k];
+        const at = (x + k) * 3;
+        r += w * padded[at];
+        g += w * padded[at + 1];
+        b += w * padded[at + 2];
       }
-      const at = base + i * step;
-      target[at] = r;
-      target[at + 1] = g;
-      target[at + 2] = b;
+      pixels[row + x * 3] = r;
+      pixels[row + x * 3 + 1] = g;
+      pixels[row + x * 3 + 2] = b;
     }
+  }
+  // Vertical: whole-row accumulations from a copy, edge rows repeated.
+  const source = pixels.slice();
+  const accumulator = new Float32Array(rowStride);
+  for (let y = 0; y < height; y++) {
+    accumulator.fill(0);
+    for (let k = 0; k < kernel.length; k++) {
+      const w = kernel[k];
+      const from = Math.min(height - 1, Math.max(0, y + k - radius)) * rowStride;
+      for (let c = 0; c < rowStride; c++) accumulator[c] += w * source[from + c];
+    }
+    pixels.set(accumulator, y * rowStride);
   }
 }

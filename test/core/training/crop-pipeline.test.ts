@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../core/store/database.ts';
 import type { RgbPixels } from '../../../core/training/augmentation/bicubic-resize.ts';
 import type { MultiCropSpec } from '../../../core/training/augmentation/multi-crop.ts';
 import { CropPipeline, type CropPipelineOptions, epochOrder } from '../../../core/training/crop-pipeline.ts';
 import { Random } from '../../../core/training/random.ts';
+import { makeRawLibrary } from './raw-library.ts';
 
 const spec: MultiCropSpec = {
   globalCropSize: 16,
@@ -26,31 +26,8 @@ function noiseImage(seed: number): RgbPixels {
 const folder = mkdtempSync(join(tmpdir(), 'dinoscope-crop-pipeline-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-/** A library with `count` images whose training copies are stored raw (rgb8); `broken` ids have bad pixels. */
-function makeLibrary(count: number, broken: number[] = []): { file: string; ids: number[] } {
-  const file = join(folder, `library-${count}-${broken.length}.sqlite`);
-  const db = openDatabase(file);
-  const folderId = Number(
-    db.prepare('INSERT INTO folders (path, added_at) VALUES (?, 0)').run(folder).lastInsertRowid,
-  );
-  const ids: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = Number(
-      db
-        .prepare(
-          "INSERT INTO images (folder_id, path, rel_path, size, mtime_ms, status, scanned_at) VALUES (?, ?, ?, 1, 0, 'ok', 0)",
-        )
-        .run(folderId, join(folder, `photo-${i}.jpg`), `photo-${i}.jpg`).lastInsertRowid,
-    );
-    const image = noiseImage(i);
-    const isBroken = broken.includes(i);
-    db.prepare(
-      'INSERT INTO image_pixels (image_id, thumbnail, thumbnail_mime, train, train_format, train_width, train_height) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(id, Buffer.alloc(1), 'image/jpeg', Buffer.from(image.data), isBroken ? 'jpeg' : 'rgb8', 30, 24);
-    ids.push(id);
-  }
-  db.close();
-  return { file, ids };
+function makeLibrary(count: number, broken: number[] = []) {
+  return makeRawLibrary(folder, `library-${count}-${broken.length}`, count, { broken });
 }
 
 async function take(pipeline: CropPipeline, count: number) {

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../engine/backend.ts';
+import { dinoHeadConfig } from '../model/dino-head.ts';
+import type { LearnerFactory } from './dino-learner.ts';
+import { Random } from './random.ts';
+import { DinoTrainingState, NonFiniteLossError } from './train-step.ts';
+
+/**
+ * The trainer's learner on TensorFlow.js: the DINO state and step of `train-step.ts`, fed with the
+ * crop pipeline's host tensors. Initial weights and drop-path masks draw from the run's seeded
+ * generator, so two runs with the same seed are the same run.
+ */
+export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, initialWeights }) => {
+  await initBackend();
+  const model = {
+    vit,
+    head: dinoHeadConfig(vit.embedDim, config.outDim, {
+      hiddenDim: config.headHiddenDim,
+      bottleneckDim: config.headBottleneckDim,
+      normLastLayer: config.normLastLayer,
+    }),
+  };
+  const settings = {
+    dropPathRate: config.dropPathRate,
+    clipGrad: config.clipGrad,
+    freezeLastLayerEpochs: config.freezeLastLayer,
+    studentTemp: config.studentTemp,
+    centerMomentum: config.centerMomentum,
+  };
+  const initRandom = new Random(config.seed);
+  // A new run from other weights starts student and teacher from its teacher (the better network).
+  const training = state
+    ? DinoTrainingState.fromNamedTensors(model, state, settings)
+    : DinoTrainingState.create(model, settings, {
+        random: () => initRandom.random(),
+        backbone: initialWeights?.teacher.backbone,
+        head: initialWeights?.teacher.head ?? undefined,
+      });
+  return {
+    async step(views, values) {
+      const crops = views.map((view) =>
+        tf.tensor4d(view.data, view.shape as [number, number, number, number]),
+      );
+      const dropPath = new Random(values.seed);
+      try {
+        return training.step(
+          crops,
+          {
+            epoch: values.epoch,
+            lr: values.lr,
+            weightDecay: values.weightDecay,
+            teacherMomentum: values.momentum,
+            teacherTemp: values.teacherTemp,
+          },
+          () => dropPath.random(),
+        );
+      } catch (error) {
+        // Thrown before any update: the state stays the last good one, the trainer stops the run.
+        if (error instanceof NonFiniteLossError) return { loss: error.loss, teacherEntropy: null };
+        throw error;
+      } finally {
+        tf.dispose(crops);
+      }
+    },
+    exportState: () => training.toNamedTensors(),
+    teacherBackbone: () => training.teacherBackboneWeights(),
+    dispose: () => training.dispose(),
+  };
+};

@@ -1,0 +1,320 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NamedTensors } from '../engine/host-tensor.ts';
+import { writeSafetensors } from '../engine/safetensors.ts';
+import { type ProgressListener, ProgressTracker } from '../jobs/progress.ts';
+import { describeVit, type VitConfig } from '../model/vit-config.ts';
+import type { Db } from '../store/database.ts';
+import { libraryDataFolder } from '../store/library-location.ts';
+import { addModel, getModel } from '../store/models.ts';
+import {
+  addCheckpoint,
+  createRun,
+  deleteCheckpointRecord,
+  forgetEmbeddingsOfModel,
+  getRun,
+  listCheckpoints,
+  modelIdOfRun,
+  type RunStatus,
+  setRunDir,
+  setRunStatus,
+  updateRunProgress,
+} from '../store/runs.ts';
+import { pruneCheckpoints, writeCheckpoint } from './checkpoint.ts';
+import { CollapseWatch } from './collapse-watch.ts';
+import { backboneConfig } from './config.ts';
+import { type CropBatch, CropPipeline, type PipelinePosition, stepsPerEpoch } from './crop-pipeline.ts';
+import type { DinoLearner, LearnerFactory } from './dino-learner.ts';
+import { Random } from './random.ts';
+import { RunLog, type StepRecord } from './run-log.ts';
+import type { TrainingPlan } from './training-plan.ts';
+import { type TrainingSchedules, trainingSchedules } from './training-schedules.ts';
+
+/**
+ * The training loop as a person runs it: batches from the crop pipeline, one DINO step each, the
+ * figures of every step logged and shown, checkpoints every few minutes and at each epoch end, the
+ * teacher saved as a library model at each epoch end, and a clean stop on pause, cancel, a
+ * non-finite loss or the last epoch. Everything the run needs to continue exactly is in its
+ * checkpoints; the library records the run and its checkpoints.
+ */
+export interface TrainingControls {
+  /** Pause: write a checkpoint at the next step boundary and stop with status 'paused'. */
+  pause?: AbortSignal;
+  /** Cancel: stop at the next step boundary with status 'cancelled' (a checkpoint is still written). */
+  cancel?: AbortSignal;
+  onProgress?: ProgressListener;
+  onStep?: (record: StepRecord) => void;
+  onWarning?: (message: string) => void;
+  onInfo?: (message: string) => void;
+  /** Run the crop pipeline in this thread (tests and previews); default: a worker thread. */
+  cropsInThread?: boolean;
+}
+
+export interface TrainingOutcome {
+  runId: number;
+  status: RunStatus;
+  /** Steps completed in the whole run. */
+  step: number;
+  epoch: number;
+  message: string | null;
+  modelId: number | null;
+  lastCheckpoint: string | null;
+  lastLoss: number | null;
+}
+
+export const RUN_IMAGES_FILE = 'images.json';
+
+export async function runTraining(
+  db: Db,
+  libraryFile: string,
+  plan: TrainingPlan,
+  createLearner: LearnerFactory,
+  controls: TrainingControls = {},
+): Promise<TrainingOutcome> {
+  const { config } = plan;
+  const info = controls.onInfo ?? (() => {});
+  const warn = controls.onWarning ?? (() => {});
+  const vit = backboneConfig(config);
+
+  // The run: new (with its folder and image list) or the one being resumed.
+  let runId: number;
+  let dir: string;
+  let imageIds: number[];
+  if (plan.resume) {
+    runId = plan.resume.runId;
+    dir = getRun(db, runId).dir;
+    imageIds = readRunImages(dir, plan.imageIds, warn);
+    setRunStatus(db, runId, 'running');
+  } else {
+    runId = createRun(db, { config, dir: '' }).id;
+    dir = join(libraryDataFolder(libraryFile), 'runs', String(runId));
+    mkdirSync(dir, { recursive: true });
+    setRunDir(db, runId, dir);
+    imageIds = plan.imageIds;
+    writeJsonAtomically(join(dir, RUN_IMAGES_FILE), imageIds);
+  }
+  const stepsInEpoch = stepsPerEpoch(imageIds.length, config.batchSize);
+  if (stepsInEpoch === 0) {
+    const message = `Only ${imageIds.length} trainable images for a batch of ${config.batchSize}: add photos or use a smaller --batch.`;
+    setRunStatus(db, runId, 'failed', message);
+    throw new Error(message);
+  }
+  const totalSteps = stepsInEpoch * config.epochs;
+  const schedules = trainingSchedules(config, stepsInEpoch);
+
+  // Where training stands: from the checkpoint, or the very start.
+  let step = 0;
+  let position: PipelinePosition = { epoch: 0, stepInEpoch: 0, random: new Random(config.seed).getState() };
+  let lastLoss: number | null = null;
+  const learner = await createLearner({
+    config,
+    vit,
+    state: plan.resume?.checkpoint.tensors ?? null,
+    completedSteps: plan.resume?.checkpoint.info.step ?? 0,
+    initialWeights: plan.initialWeights,
+  });
+  if (plan.resume) {
+    const saved = plan.resume.checkpoint.info;
+    step = saved.step;
+    position = { epoch: saved.epoch, stepInEpoch: saved.stepInEpoch, random: saved.random };
+    lastLoss = saved.loss;
+    info(
+      `Resuming run ${runId} at epoch ${saved.epoch + 1}, step ${step} of ${totalSteps}, from ${plan.resume.checkpoint.file}.`,
+    );
+  } else if (plan.initialWeights) {
+    info(`Starting from ${plan.initialWeights.description}.`);
+  }
+  const log = new RunLog(dir);
+  log.truncateAfter(step);
+
+  let lastCheckpoint: string | null = listCheckpoints(db, runId).at(-1)?.path ?? null;
+  let modelId = modelIdOfRun(db, runId);
+  const collapse = new CollapseWatch(config.outDim, config.collapseWindowSteps);
+  const tracker = new ProgressTracker('train', totalSteps);
+  tracker.update(step);
+  let lastCheckpointAt = Date.now();
+
+  const saveCheckpoint = (next: PipelinePosition) => {
+    const file = writeCheckpoint(
+      dir,
+      {
+        runId,
+        epoch: next.epoch,
+        step,
+        stepInEpoch: next.stepInEpoch,
+        loss: lastLoss,
+        config,
+        random: next.random,
+      },
+      learner.exportState(),
+    );
+    addCheckpoint(db, { runId, path: file, epoch: next.epoch, step, loss: lastLoss });
+    const removed = new Set(pruneCheckpoints(dir, config.keepCheckpoints));
+    for (const record of listCheckpoints(db, runId))
+      if (removed.has(record.path)) deleteCheckpointRecord(db, record.id);
+    updateRunProgress(db, runId, { epoch: next.epoch, step });
+    lastCheckpoint = file;
+    lastCheckpointAt = Date.now();
+    return file;
+  };
+  const saveModel = () => {
+    modelId = saveTeacherModel(db, libraryFile, runId, vit, learner.teacherBackbone(), modelId);
+  };
+
+  let status: RunStatus = 'running';
+  let message: string | null = null;
+  let pipeline: CropPipeline | null = null;
+  try {
+    if (step >= totalSteps) {
+      status = 'finished';
+    } else {
+      pipeline = await CropPipeline.open({
+        source: { libraryFile },
+        imageIds,
+        spec: config,
+        batchSize: config.batchSize,
+        seed: config.seed,
+        start: position,
+        prefetch: config.prefetchBatches,
+        inThread: controls.cropsInThread,
+      });
+      if (pipeline.mode === 'in-thread' && !controls.cropsInThread) {
+        warn('The crop worker thread could not start: augmenting in the training thread (slower).');
+      }
+    }
+    let stepStarted = performance.now();
+    while (status === 'running') {
+      const batch: CropBatch = await (pipeline as CropPipeline).next();
+      for (const skipped of batch.skipped) warn(`Skipped an unreadable training copy: ${skipped}`);
+      const values = schedules.at(step, batch.epoch);
+      const outcome = await learner.step(batch.views, { ...values, seed: batch.stepSeed });
+      if (!Number.isFinite(outcome.loss)) {
+        status = 'failed';
+        message =
+          `The loss became ${outcome.loss} at step ${step + 1} (epoch ${batch.epoch + 1}): training stopped. ` +
+          (lastCheckpoint
+            ? `The last good checkpoint is kept: ${lastCheckpoint}. `
+            : 'No checkpoint was written yet. ') +
+          'Usual causes: a learning rate too high for the batch (lower --lr or raise --warmup-epochs), ' +
+          'gradient clipping off (--clip-grad 3), or broken images.';
+        break;
+      }
+      step += 1;
+      position = batch.next;
+      lastLoss = outcome.loss;
+      const now = performance.now();
+      const imagesPerSecond = (config.batchSize * 1000) / (now - stepStarted);
+      stepStarted = now;
+      const record: StepRecord = {
+        step,
+        epoch: batch.epoch,
+        loss: outcome.loss,
+        lr: values.lr,
+        weightDecay: values.weightDecay,
+        momentum: values.momentum,
+        teacherTemp: values.teacherTemp,
+        teacherEntropy: outcome.teacherEntropy,
+        imagesPerSecond,
+        time: Date.now(),
+      };
+      log.append(record);
+      controls.onStep?.(record);
+      const event = tracker.update(step, {
+        phase: `epoch ${batch.epoch + 1}/${config.epochs}`,
+        detail: {
+          run: runId,
+          epoch: batch.epoch + 1,
+          step,
+          loss: outcome.loss,
+          lr: values.lr,
+          wd: values.weightDecay,
+          momentum: values.momentum,
+          teacherTemp: values.teacherTemp,
+          ...(outcome.teacherEntropy === null ? {} : { teacherEntropy: outcome.teacherEntropy }),
+          imagesPerSecond: Math.round(tracker.snapshot().ratePerSecond * config.batchSize * 10) / 10,
+        },
+      });
+      controls.onProgress?.(event);
+      const warning = collapse.observe(step, outcome.loss, outcome.teacherEntropy);
+      if (warning) warn(warning.message);
+
+      const epochEnded = batch.stepInEpoch + 1 === stepsInEpoch;
+      const finished = step >= totalSteps;
+      const stopRequested = controls.pause?.aborted || controls.cancel?.aborted;
+      const due = Date.now() - lastCheckpointAt >= config.checkpointEveryMinutes * 60_000;
+      if (epochEnded || finished || stopRequested || due) {
+        const file = saveCheckpoint(position);
+        info(`Checkpoint at step ${step} (epoch ${batch.epoch + 1}): ${file}`);
+      }
+      if (epochEnded || finished) saveModel();
+      if (finished) status = 'finished';
+      else if (controls.cancel?.aborted) status = 'cancelled';
+      else if (controls.pause?.aborted) status = 'paused';
+      if (status === 'running') updateRunProgress(db, runId, { epoch: position.epoch, step });
+    }
+  } catch (error) {
+    status = 'failed';
+    message = `${(error as Error).message}${lastCheckpoint ? ` The last checkpoint is kept: ${lastCheckpoint}.` : ''}`;
+    throw Object.assign(error as Error, { runId });
+  } finally {
+    await pipeline?.close();
+    learner.dispose();
+    if (status === 'paused')
+      message = `Paused at step ${step}: \`dinoscope train --resume ${runId}\` continues it.`;
+    if (status === 'cancelled') message = `Cancelled at step ${step}.`;
+    updateRunProgress(db, runId, { epoch: position.epoch, step });
+    setRunStatus(db, runId, status === 'running' ? 'failed' : status, message);
+  }
+  return { runId, status, step, epoch: position.epoch, message, modelId, lastCheckpoint, lastLoss };
+}
+
+/** The run's image list as it started; images since removed from the library are dropped, with a warning. */
+function readRunImages(dir: string, current: number[], warn: (message: string) => void): number[] {
+  const file = join(dir, RUN_IMAGES_FILE);
+  if (!existsSync(file)) return current;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as number[];
+  const available = new Set(current);
+  const kept = saved.filter((id) => available.has(id));
+  if (kept.length < saved.length) {
+    warn(
+      `${saved.length - kept.length} of the run's ${saved.length} images are no longer in the library: training continues without them (no longer an exact replay).`,
+    );
+  }
+  return kept;
+}
+
+/** The teacher backbone as a library model (official names), created once per run and updated at each epoch end. */
+export function saveTeacherModel(
+  db: Db,
+  libraryFile: string,
+  runId: number,
+  vit: VitConfig,
+  backbone: NamedTensors,
+  modelId: number | null,
+): number {
+  const folder = join(libraryDataFolder(libraryFile), 'models');
+  mkdirSync(folder, { recursive: true });
+  if (modelId !== null) {
+    const model = getModel(db, modelId);
+    writeSafetensors(model.weightsPath, backbone, { source: `dinoscope training run ${runId}` });
+    forgetEmbeddingsOfModel(db, modelId);
+    return modelId;
+  }
+  const weightsPath = join(folder, `run-${runId}-teacher.safetensors`);
+  writeSafetensors(weightsPath, backbone, { source: `dinoscope training run ${runId}` });
+  return addModel(db, {
+    name: `run ${runId} ${describeVit(vit)} teacher`,
+    source: 'trained',
+    config: vit,
+    weightsPath,
+    runId,
+  }).id;
+}
+
+function writeJsonAtomically(file: string, value: unknown): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, JSON.stringify(value));
+  renameSync(temporary, file);
+}
+
+export type { DinoLearner, TrainingSchedules };
