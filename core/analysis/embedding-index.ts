@@ -12,6 +12,8 @@ import type { SimilarityTiles } from './similarity-tile.ts';
 export class EmbeddingIndex {
   private readonly rows = new Map<number, number>();
   private tiles: Promise<SimilarityTiles | null> | null = null;
+  /** Queries run one at a time: the engine reuses its output buffers. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly imageIds: Int32Array,
@@ -47,7 +49,9 @@ export class EmbeddingIndex {
       throw new Error(`The query has ${query.length} values; this model's embeddings have ${this.dim}.`);
     const excludeRow =
       options.excludeImageId === undefined ? -1 : (this.rows.get(options.excludeImageId) ?? -1);
-    const top = await this.topK(query, k, excludeRow);
+    const run = this.queue.then(() => this.topK(query, k, excludeRow));
+    this.queue = run.catch(() => undefined);
+    const top = await run;
     const kept = top.indices.findIndex((i) => i < 0);
     const length = kept < 0 ? top.indices.length : kept;
     return {

@@ -13,14 +13,24 @@ export async function onnxSimilarityTiles(options: { threads?: number } = {}): P
     threads: options.threads ?? availableParallelism(),
     executionProviders: ['cpu'],
   });
+  // Outputs go into two buffers of our own, alternately (a caller holds one tile while the next is
+  // computed): no 16 MB allocation per tile, and measured faster than fresh outputs.
+  const buffers = [new Float32Array(0), new Float32Array(0)];
+  let turn = 0;
   return {
     name: 'onnx',
     async tile(a, aRows, b, bRows, dim) {
-      const result = await session.run({
-        A: new ort.Tensor('float32', a.subarray(0, aRows * dim), [aRows, dim]),
-        B: new ort.Tensor('float32', b.subarray(0, bRows * dim), [bRows, dim]),
-      });
-      return result.S.data as Float32Array;
+      turn ^= 1;
+      if (buffers[turn].length < aRows * bRows) buffers[turn] = new Float32Array(aRows * bRows);
+      const out = buffers[turn].subarray(0, aRows * bRows);
+      await session.run(
+        {
+          A: new ort.Tensor('float32', a.subarray(0, aRows * dim), [aRows, dim]),
+          B: new ort.Tensor('float32', b.subarray(0, bRows * dim), [bRows, dim]),
+        },
+        { S: new ort.Tensor('float32', out, [aRows, bRows]) },
+      );
+      return out;
     },
     release: () => session.release(),
   };
