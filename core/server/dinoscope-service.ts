@@ -1,6 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
+import type { DuplicateReport } from '../analysis/duplicates.ts';
 import type {
   ApiArgs,
   ApiEvent,
@@ -292,7 +293,7 @@ export class DinoscopeService {
         const what = [
           options.preset && `${options.preset} preset`,
           options.arch,
-          options.epochs && `${options.epochs} epochs`,
+          options.epochs && `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}`,
         ]
           .filter(Boolean)
           .join(', ');
@@ -370,7 +371,19 @@ export class DinoscopeService {
           args: ['duplicates', '--model', String(modelId), '--threshold', String(threshold), '--json'],
           resumeArgs: null,
         });
-        return (result ?? []) as ApiResult<'duplicates.find'>;
+        // The CLI prints `findDuplicates`'s report (core/analysis/duplicates.ts); the contract keeps the groups.
+        const report = result as Pick<DuplicateReport, 'groups'> | null;
+        return (report?.groups ?? []).map((group) => ({
+          kind: group.kind,
+          keeperId: group.keeperId,
+          members: group.members.map((member) => ({
+            imageId: member.imageId,
+            width: member.width,
+            height: member.height,
+            size: member.size,
+            similarity: member.similarity,
+          })),
+        }));
       },
 
       'export.features': ({ modelId, format, path }) => {

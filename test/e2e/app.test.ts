@@ -1,0 +1,274 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasShared, sharedPath } from '../shared-fixtures.ts';
+
+/**
+ * The whole path a person walks, in a real browser (Debian's Chromium) against `dinoscope serve`:
+ * add a folder → scan → train → embed → map (one point per photo, hover, click) → photo with
+ * neighbours and attention → duplicates → export that reads back. Screenshots of every view go to
+ * test-output/e2e/ for a person to look at.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const shots = join(root, 'test-output', 'e2e');
+const chromiumPath = '/usr/bin/chromium';
+const work = mkdtempSync(join(tmpdir(), 'dinoscope-e2e-'));
+const photos = join(work, 'My Photos');
+const libraryFile = join(work, 'library.sqlite');
+
+const REAL_PHOTOS = 8;
+
+/** The map view's automation handle (renderer/views/map-view.tsx). */
+type MapWindow = Window & {
+  dinoscopeMap?: {
+    imageIdAt(index: number): number;
+    screenPosition(index: number): { x: number; y: number };
+  };
+};
+const hasChromium = existsSync(chromiumPath);
+
+let server: ChildProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+let photoCount = 0;
+const pageErrors: string[] = [];
+
+/** Photos of three kinds a model can tell apart, plus an exact copy and a resized copy (duplicates). */
+async function makePhotos(): Promise<number> {
+  mkdirSync(join(photos, 'generated'), { recursive: true });
+  let count = 0;
+  if (hasShared) {
+    const files: string[] = [];
+    for (const group of readdirSync(sharedPath('datasets/photos'), { withFileTypes: true })) {
+      if (!group.isDirectory()) continue;
+      const folder = sharedPath(`datasets/photos/${group.name}`);
+      for (const name of readdirSync(folder).sort()) {
+        if (/\.(jpe?g|png)$/i.test(name)) files.push(join(folder, name));
+      }
+    }
+    for (const file of files.filter((_, i) => i % Math.ceil(files.length / REAL_PHOTOS) === 0)) {
+      copyFileSync(file, join(photos, `${basename(join(file, '..'))}-${basename(file)}`));
+      count++;
+    }
+  }
+  const kinds = [
+    (i: number) => `<circle cx="${160 + i * 9}" cy="${120 + i * 5}" r="${60 + i * 3}" fill="#e4572e"/>`,
+    (i: number) =>
+      Array.from(
+        { length: 8 },
+        (_, k) => `<rect x="${k * 40 + i}" y="0" width="18" height="240" fill="#2e86ab"/>`,
+      ).join(''),
+    (i: number) =>
+      `<polygon points="160,${20 + i * 4} ${300 - i * 3},220 ${20 + i * 3},220" fill="#f3a712"/>`,
+  ];
+  const backgrounds = ['#1b1b3a', '#f4f1de', '#0b3d20'];
+  for (let k = 0; k < kinds.length; k++) {
+    for (let i = 0; i < 8; i++) {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="${backgrounds[k]}"/>${kinds[k](i)}</svg>`;
+      await sharp(Buffer.from(svg))
+        .resize(640, 480)
+        .jpeg({ quality: 90 })
+        .toFile(join(photos, 'generated', `kind${k}-${i}.jpg`));
+      count++;
+    }
+  }
+  copyFileSync(join(photos, 'generated', 'kind0-0.jpg'), join(photos, 'generated', 'kind0-0 copy.jpg'));
+  await sharp(join(photos, 'generated', 'kind1-0.jpg'))
+    .resize(320, 240)
+    .jpeg({ quality: 70 })
+    .toFile(join(photos, 'generated', 'kind1-0 small.jpg'));
+  return count + 2;
+}
+
+async function startServer(): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'core/cli/dinoscope.js'), '--db', libraryFile, '--events', 'serve'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server = child;
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`dinoscope serve exited (${code}): ${stderr.join('')}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (line.startsWith('{') && JSON.parse(line).type === 'serving')
+        resolve(JSON.parse(line).url as string);
+    });
+  });
+}
+
+const started = Date.now();
+/** Saves a screenshot and notes how long the path took so far (the test's time budget is tight). */
+const shot = async (name: string) => {
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+  console.log(`e2e: ${name} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+};
+
+/** Waits for a job card of a kind to reach a final state, and fails with the job's own explanation. */
+async function waitForJob(kind: string, timeout: number): Promise<void> {
+  const card = page.locator(`main .job-card[data-job-kind="${kind}"]`).first();
+  await card.waitFor({ timeout: 15_000 });
+  await page.waitForFunction(
+    (k) => {
+      const status = document
+        .querySelector(`main .job-card[data-job-kind="${k}"]`)
+        ?.getAttribute('data-job-status');
+      return status === 'succeeded' || status === 'failed' || status === 'cancelled';
+    },
+    kind,
+    { timeout },
+  );
+  const status = await card.getAttribute('data-job-status');
+  if (status !== 'succeeded') throw new Error(`${kind} job ${status}: ${await card.textContent()}`);
+}
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  rmSync(shots, { recursive: true, force: true });
+  mkdirSync(shots, { recursive: true });
+  photoCount = await makePhotos();
+  const url = await startServer();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(url);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.kill('SIGINT');
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasChromium)('the app in a browser', () => {
+  it('walks from a folder of photos to an exported feature file', { timeout: 280_000 }, async () => {
+    // The token moved from the URL into a cookie.
+    expect(page.url()).not.toContain('token=');
+
+    // Library: add the folder, watch it scan, see every photo in the grid.
+    await page.getByLabel('Folder on this computer').fill(photos);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await waitForJob('scan', 120_000);
+    await page.waitForFunction(
+      (n) => document.querySelector('.thumbnail-grid')?.getAttribute('data-count') === String(n),
+      photoCount,
+    );
+    await page
+      .locator('.thumb img')
+      .first()
+      .evaluate((img: HTMLImageElement) => img.decode());
+    await shot('1-library');
+
+    // Training: a short run of the quick preset.
+    await page.getByRole('link', { name: 'Training' }).click();
+    await page.getByLabel('Epochs').fill('1');
+    await page.getByLabel('Batch').fill('32');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await waitForJob('train', 180_000);
+    await page.locator('.chart').first().waitFor();
+    await shot('2-training');
+
+    // Embed, then map.
+    await page.getByRole('button', { name: 'Embed photos' }).click();
+    await waitForJob('embed', 60_000);
+    await page.getByRole('button', { name: 'Compute map' }).click();
+    await waitForJob('map', 60_000);
+
+    // Map: one point per photo; hovering one shows its thumbnail; clicking opens it.
+    await page.getByRole('link', { name: 'Map' }).click();
+    await page.waitForFunction(
+      (n) => document.querySelector('.map-canvas')?.getAttribute('data-points') === String(n),
+      photoCount,
+    );
+    await page.waitForFunction(() => (window as MapWindow).dinoscopeMap !== undefined);
+    await page.waitForTimeout(200);
+    const target = await page.evaluate(() => {
+      const map = (window as MapWindow).dinoscopeMap;
+      if (!map) throw new Error('no map');
+      return { ...map.screenPosition(0), imageId: map.imageIdAt(0) };
+    });
+    await page.mouse.move(target.x, target.y);
+    const tooltip = page.locator('.map-tooltip');
+    await tooltip.waitFor();
+    expect(await tooltip.getAttribute('data-image-id')).toBe(String(target.imageId));
+    await tooltip.locator('img').evaluate((img: HTMLImageElement) => img.decode());
+    await shot('3-map-hover');
+    await page.locator('.clusters li button').first().click();
+    await page.locator('.selection-panel').waitFor();
+    await shot('4-map-selection');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.mouse.click(target.x, target.y);
+    await page.waitForURL(`**/#/photo/${target.imageId}`);
+
+    // Photo: neighbours with similarities; click one to walk on; attention overlay with heads and mask.
+    const neighbour = page.locator('.neighbours .thumb').first();
+    await neighbour.waitFor();
+    expect(await page.locator('.neighbours .thumb').count()).toBe(Math.min(24, photoCount - 1));
+    expect(await neighbour.textContent()).toMatch(/similarity (0|1)\.\d{3}/);
+    await page.locator('img.photo').evaluate((img: HTMLImageElement) => img.decode());
+    await shot('5-photo');
+    await page.getByLabel('Attention', { exact: true }).check();
+    await page.locator('.attention-overlay').waitFor({ timeout: 60_000 });
+    await shot('6-attention');
+    await page.getByLabel('Attention head').selectOption('0');
+    await page.getByLabel('60 % mass mask').check();
+    expect(await page.locator('.attention-overlay').getAttribute('data-mask')).toBe('on');
+    await shot('7-attention-mask');
+    const next = await neighbour.getAttribute('data-image-id');
+    await neighbour.click();
+    await page.waitForURL(`**/#/photo/${next}`);
+
+    // Duplicates: the exact copy and the resized copy are found, each with a keeper.
+    await page.getByRole('link', { name: 'Duplicates' }).click();
+    await page.getByRole('button', { name: 'Find duplicates' }).click();
+    await page.locator('.duplicate-group').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('.duplicate-group .keeper').count()).toBeGreaterThanOrEqual(1);
+    await shot('8-duplicates');
+
+    // Export: features as .npy, read back.
+    await page.getByRole('link', { name: 'Export' }).click();
+    const npy = join(work, 'features.npy');
+    await page.getByLabel('Save as').first().fill(npy);
+    await page.getByRole('button', { name: 'Export features' }).click();
+    await waitForJob('export-features', 60_000);
+    await shot('9-export');
+    const bytes = readFileSync(npy);
+    expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+    const headerLength = bytes.readUInt16LE(8);
+    const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+    const [rows, dim] = (/'shape': \((\d+), (\d+)\)/.exec(header) ?? []).slice(1).map(Number);
+    expect(header).toContain("'descr': '<f4'");
+    expect(rows).toBe(photoCount);
+    expect(bytes.length).toBe(10 + headerLength + rows * dim * 4);
+    const first = new Float32Array(
+      bytes.buffer.slice(
+        bytes.byteOffset + 10 + headerLength,
+        bytes.byteOffset + 10 + headerLength + dim * 4,
+      ),
+    );
+    expect(Math.hypot(...first)).toBeCloseTo(1, 3);
+    expect(pageErrors).toEqual([]);
+  });
+});
