@@ -95,6 +95,11 @@ export interface SessionOptions {
   threads?: number;
   /** Execution providers to try in order; default: `preferredExecutionProviders`. */
   executionProviders?: string[];
+  /**
+   * Whether idle inference threads spin waiting for work (ONNX Runtime's default). Off when other
+   * work shares the cores between runs, such as decoding the next batch.
+   */
+  spinning?: boolean;
 }
 
 /**
@@ -115,6 +120,7 @@ export async function createSession(
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
       ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     try {
       const session =
