@@ -1,8 +1,8 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { ApiEvent } from '../core/api.ts';
+import { errorBody } from '../core/server/api-failure.ts';
 import type { DinoscopeService } from '../core/server/dinoscope-service.ts';
 import { InvalidRequest, isRequestName, validateRequest } from '../core/server/request-validation.ts';
-import { errorBody } from '../core/server/web-server.ts';
 
 /** The one IPC channel of requests, and the one of events (GitHub Desktop style: declared once, here). */
 export const INVOKE_CHANNEL = 'dinoscope:invoke';

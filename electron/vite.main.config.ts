@@ -1,6 +1,12 @@
 import { defineConfig } from 'vite';
 
-// Native and heavy Node packages stay outside the bundle and load from node_modules at run time.
+// The package is "type": "module", so the main process is built as an ES module (Electron loads ESM
+// mains). Native and heavy Node packages stay outside the bundle and load from node_modules.
 export default defineConfig({
-  build: { rollupOptions: { external: ['better-sqlite3', 'sharp', 'onnxruntime-node', /^@tensorflow\//] } },
+  build: {
+    lib: { entry: 'electron/main.ts', fileName: () => 'main.js', formats: ['es'] },
+    rollupOptions: {
+      external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', /^@tensorflow\//],
+    },
+  },
 });

@@ -4,10 +4,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
-import type { ApiErrorBody, ApiEvent, MediaKind } from '../api.ts';
-import { ApiFailure } from './api-failure.ts';
+import type { ApiEvent, MediaKind } from '../api.ts';
+import { errorBody, statusOf } from './api-failure.ts';
 import type { DinoscopeService } from './dinoscope-service.ts';
-import { InvalidRequest, isRequestName, validateRequest } from './request-validation.ts';
+import { isRequestName, validateRequest } from './request-validation.ts';
 
 export interface WebServerOptions {
   service: Pick<DinoscopeService, 'handle' | 'media' | 'onEvent'>;
@@ -284,20 +284,4 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
   response.end(text);
-}
-
-export function statusOf(error: unknown): number {
-  if (error instanceof InvalidRequest) return 400;
-  if (error instanceof ApiFailure) return 422;
-  return 500;
-}
-
-export function errorBody(error: unknown): ApiErrorBody {
-  if (error instanceof ApiFailure)
-    return { error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  if (error instanceof InvalidRequest) return { error: error.message };
-  return {
-    error: error instanceof Error ? error.message : String(error),
-    hint: 'This is a bug in dinoscope: please report it with what you were doing.',
-  };
 }
