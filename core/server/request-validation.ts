@@ -73,9 +73,11 @@ const object =
     }
     const out: Record<string, unknown> = {};
     for (const [key, check] of Object.entries(fields)) {
+      if (record[key] === undefined && !('optional' in check)) {
+        throw new InvalidRequest(`${where}.${key} is missing.`);
+      }
       const checked = check(record[key], `${where}.${key}`);
       if (checked !== undefined) out[key] = checked;
-      else if (!('optional' in check)) throw new InvalidRequest(`${where}.${key} is missing.`);
     }
     return out;
   };
