@@ -179,12 +179,13 @@ export interface TrainingRunSummary {
 
 // ---------------------------------------------------------------- map, photo, duplicates
 
-export interface MapPoint {
-  imageId: number;
-  x: number;
-  y: number;
+/** The layout in columns (one entry per photo, same order): compact for 100,000 photos. */
+export interface MapPoints {
+  imageIds: number[];
+  x: number[];
+  y: number[];
   /** -1 is the noise group. */
-  cluster: number;
+  cluster: number[];
 }
 
 export interface ClusterSummary {
@@ -195,7 +196,7 @@ export interface ClusterSummary {
 
 export interface MapData {
   modelId: number;
-  points: MapPoint[];
+  points: MapPoints;
   clusters: ClusterSummary[];
   /** The embeddings changed since the map was computed: recompute to include new photos. */
   stale: boolean;

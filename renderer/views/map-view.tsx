@@ -20,6 +20,8 @@ declare global {
   }
 }
 
+const NO_POINTS: MapData['points'] = { imageIds: [], x: [], y: [], cluster: [] };
+
 export function MapView() {
   const { model, run, revision, notify } = useApp();
   const mapJob = useLatestJob('map');
@@ -40,29 +42,30 @@ export function MapView() {
     void run(() => bridge.invoke('map.get', { modelId: model.id })).then((map) => setData(map));
   }, [model, revision, run]);
 
-  const points = data?.points ?? [];
+  const points = data?.points ?? NO_POINTS;
+  const count = points.imageIds.length;
   useEffect(() => {
-    if (!canvas.current || !overlay.current || points.length === 0) return;
+    if (!canvas.current || !overlay.current || count === 0) return;
     let scatter: ScatterPlot;
     try {
       scatter = new ScatterPlot(canvas.current, overlay.current, {
         onHover: (index, x, y) => setHover(index === null ? null : { index, x, y }),
-        onClick: (index) => navigate({ view: 'photo', imageId: points[index].imageId }),
+        onClick: (index) => navigate({ view: 'photo', imageId: points.imageIds[index] }),
         onLasso: (indices) => setSelection(indices),
       });
     } catch (error) {
       setGlError((error as Error).message);
       return;
     }
-    const xs = Float32Array.from(points, (p) => p.x);
-    const ys = Float32Array.from(points, (p) => p.y);
-    const colors = new Uint8Array(points.length * 3);
-    for (const [i, p] of points.entries()) colors.set(clusterColorBytes(p.cluster), i * 3);
+    const xs = Float32Array.from(points.x);
+    const ys = Float32Array.from(points.y);
+    const colors = new Uint8Array(points.cluster.length * 3);
+    for (const [i, cluster] of points.cluster.entries()) colors.set(clusterColorBytes(cluster), i * 3);
     scatter.setPoints(xs, ys, colors);
     plot.current = scatter;
     window.dinoscopeMap = {
-      count: points.length,
-      imageIdAt: (index) => points[index].imageId,
+      count: points.imageIds.length,
+      imageIdAt: (index) => points.imageIds[index],
       screenPosition: (index) => scatter.screenPosition(index),
     };
     setSelection([]);
@@ -71,7 +74,7 @@ export function MapView() {
       plot.current = null;
       window.dinoscopeMap = undefined;
     };
-  }, [points]);
+  }, [points, count]);
 
   useEffect(() => {
     plot.current?.setSelection(selection);
@@ -82,8 +85,8 @@ export function MapView() {
 
   const clusters = useMemo(() => [...(data?.clusters ?? [])].sort((a, b) => b.size - a.size), [data]);
   const selectCluster = (cluster: number) =>
-    setSelection(points.flatMap((p, i) => (p.cluster === cluster ? [i] : [])));
-  const selectedIds = useMemo(() => selection.map((i) => points[i].imageId), [selection, points]);
+    setSelection(points.cluster.flatMap((c, i) => (c === cluster ? [i] : [])));
+  const selectedIds = useMemo(() => selection.map((i) => points.imageIds[i]), [selection, points]);
   const mapping = mapJob?.status === 'running';
 
   if (!model) {
@@ -109,7 +112,7 @@ export function MapView() {
         {data && (
           <div className="stats">
             <div className="stat">
-              <strong>{formatCount(points.length)}</strong>
+              <strong>{formatCount(count)}</strong>
               <span>Photos</span>
             </div>
             <div className="stat">
@@ -152,7 +155,7 @@ export function MapView() {
       {data && (
         <div className="map-layout">
           <div className="map-stage">
-            <canvas ref={canvas} className="map-canvas" data-points={points.length} />
+            <canvas ref={canvas} className="map-canvas" data-points={count} />
             <canvas ref={overlay} className="map-overlay" />
             {glError && <div className="empty">Cannot draw the map: {glError}</div>}
             <div className="map-toolbar">
@@ -168,15 +171,15 @@ export function MapView() {
                 Fit
               </button>
             </div>
-            {hover && points[hover.index] && (
+            {hover && hover.index < count && (
               <div
                 className="map-tooltip"
                 style={{ left: hover.x + 16, top: hover.y + 16 }}
-                data-image-id={points[hover.index].imageId}
+                data-image-id={points.imageIds[hover.index]}
               >
-                <img src={bridge.mediaUrl('thumbnail', points[hover.index].imageId)} alt="" />
-                <span style={{ color: clusterColor(points[hover.index].cluster) }}>
-                  {points[hover.index].cluster >= 0 ? `cluster ${points[hover.index].cluster}` : 'no cluster'}
+                <img src={bridge.mediaUrl('thumbnail', points.imageIds[hover.index])} alt="" />
+                <span style={{ color: clusterColor(points.cluster[hover.index]) }}>
+                  {points.cluster[hover.index] >= 0 ? `cluster ${points.cluster[hover.index]}` : 'no cluster'}
                 </span>
               </div>
             )}
