@@ -38,13 +38,14 @@ export function register(program: Command): void {
         const exact = report.groups.filter((g) => g.kind === 'exact');
         const near = report.groups.filter((g) => g.kind === 'near');
         const lines = [
-          `${report.photos} photos: ${exact.length} groups of exact copies, ${near.length} groups of near-duplicates` +
+          `${plural(report.photos, 'photo')}: ${plural(exact.length, 'group')} of exact copies, ` +
+            `${plural(near.length, 'group')} of near-duplicates` +
             (report.model ? ` (model "${report.model.name}", similarity ≥ ${report.threshold})` : ''),
         ];
         if (report.note) lines.push(report.note);
         else if (report.notEmbedded > 0)
           lines.push(
-            `${report.notEmbedded} photos have no embedding yet (\`dinoscope embed\`): only their exact copies are found.`,
+            `${plural(report.notEmbedded, 'photo')} without an embedding yet (\`dinoscope embed\`): only exact copies of those are found.`,
           );
         for (const group of report.groups) {
           lines.push(
@@ -64,3 +65,5 @@ export function register(program: Command): void {
       }
     });
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
