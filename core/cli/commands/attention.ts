@@ -79,7 +79,7 @@ export function register(program: Command): void {
           process.stdout.write(
             `Wrote ${options.output}: attention of model "${maps.model.name}" on ${maps.path} at ${maps.inputWidth}×${maps.inputHeight} ` +
               `(${maps.gridWidth}×${maps.gridHeight} patches, ${maps.heads.length} heads, ${maps.engine}).\n` +
-              `Rows: ${head === 'all' ? 'mean, then heads 0…' + (maps.heads.length - 1) : head === 'mean' ? 'mean over heads' : `head ${head}`}; ` +
+              `Rows: ${head === 'all' ? `mean, then heads 0…${maps.heads.length - 1}` : head === 'mean' ? 'mean over heads' : `head ${head}`}; ` +
               `left the heatmap, right the ${Math.round(threshold * 100)} % mask.\n` +
               `Mean over heads: ${mean.patches} of ${patches} patches hold ${(mean.mass * 100).toFixed(1)} % of the attention.\n`,
           );
