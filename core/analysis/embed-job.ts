@@ -3,7 +3,7 @@ import { listTrainableImages, type RgbImage, readTrainingCopy } from '../library
 import type { Db } from '../store/database.ts';
 import { putEmbeddings } from '../store/embeddings.ts';
 import { resolveModel } from '../store/models.ts';
-import { type ModelBackbone, openModelBackbone } from './model-backbone.ts';
+import { type InferenceEngine, type ModelBackbone, openModelBackbone } from './model-backbone.ts';
 import { resizeForCrop, writeCentreCrop } from './preprocess.ts';
 
 /**
@@ -23,6 +23,8 @@ export interface EmbedOptions {
   threads?: number;
   /** Let idle inference threads spin between runs (ONNX Runtime's default; `false` yields the cores to decoding). */
   spinning?: boolean;
+  /** Force an engine (tests compare them); ONNX Runtime, else tfjs when it cannot load. */
+  engine?: InferenceEngine;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
 }
@@ -83,6 +85,7 @@ export async function embedLibrary(
   const backbone = await openModelBackbone(db, libraryFile, model, {
     threads: options.threads,
     spinning: options.spinning,
+    engine: options.engine,
   });
   result.engine = backbone.engine;
   result.setupSeconds = (Date.now() - started) / 1000;

@@ -21,11 +21,13 @@ export interface ModelBackbone extends BackboneSession {
   engine: string;
 }
 
+export type InferenceEngine = 'onnxruntime' | 'tfjs';
+
 export async function openModelBackbone(
   db: Db,
   libraryFile: string,
   model: ModelRecord,
-  options: SessionOptions & { size?: number } = {},
+  options: SessionOptions & { size?: number; engine?: InferenceEngine } = {},
 ): Promise<ModelBackbone> {
   const size = options.size ?? model.config.imgSize;
   if (!existsSync(model.weightsPath)) {
@@ -33,17 +35,34 @@ export async function openModelBackbone(
       `The weights of model "${model.name}" (${model.weightsPath}) are missing. Import or train it again, or delete it (\`dinoscope models delete ${model.id}\`).`,
     );
   }
+  const engine = options.engine ?? preferredEngine();
+  const tfjs = async (why: string | null) => {
+    const { openTfjsBackbone } = await import('./tfjs-backbone.ts');
+    const backbone = await openTfjsBackbone(model.config, readSafetensors(model.weightsPath).tensors, {
+      height: size,
+      width: size,
+    });
+    return why ? { ...backbone, engine: `${backbone.engine} (${why})` } : backbone;
+  };
+  if (engine === 'tfjs') return tfjs(null);
   const ort = await loadOnnxRuntime();
-  if (ort instanceof Error) {
-    throw new Error(`${ort.message}. Reinstall dinoscope's dependencies (npm ci) to embed photos.`);
-  }
+  if (ort instanceof Error) return tfjs(`fallback: ${ort.message}`);
   const onnxFile = await cachedOnnxGraph(db, libraryFile, model, size);
-  const session = await openBackboneSession(
-    onnxFile,
-    { height: size, width: size, ...model.config },
-    options,
-  );
+  let session: BackboneSession;
+  try {
+    session = await openBackboneSession(onnxFile, { height: size, width: size, ...model.config }, options);
+  } catch (error) {
+    return tfjs(`fallback: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return { ...session, engine: `onnxruntime ${session.executionProvider}` };
+}
+
+/** `DINOSCOPE_INFERENCE=tfjs` forces the tfjs forward (for comparisons); ONNX Runtime otherwise. */
+function preferredEngine(): InferenceEngine {
+  const value = process.env.DINOSCOPE_INFERENCE;
+  if (value === undefined || value === '' || value === 'onnxruntime') return 'onnxruntime';
+  if (value === 'tfjs') return 'tfjs';
+  throw new Error(`DINOSCOPE_INFERENCE=${value}: use onnxruntime or tfjs.`);
 }
 
 /** The model's ONNX graph at `size`², rebuilt when missing or older than its weights. */
