@@ -48,8 +48,8 @@ export function writeCentreCrop(image: RgbImage, cropSize: number, out: Float32A
   if (image.width < cropSize || image.height < cropSize) {
     throw new Error(`A ${image.width}×${image.height} image is smaller than the ${cropSize}-px crop.`);
   }
-  const top = Math.round((image.height - cropSize) / 2);
-  const left = Math.round((image.width - cropSize) / 2);
+  const top = roundHalfToEven((image.height - cropSize) / 2);
+  const left = roundHalfToEven((image.width - cropSize) / 2);
   const plane = cropSize * cropSize;
   const scale = IMAGENET_STD.map((s) => 1 / (255 * s));
   const shift = IMAGENET_MEAN.map((m, c) => m / IMAGENET_STD[c]);
@@ -63,4 +63,12 @@ export function writeCentreCrop(image: RgbImage, cropSize: number, out: Float32A
       out[row + 2 * plane + x] = data[source + 2] * scale[2] - shift[2];
     }
   }
+}
+
+/** Python's `round` (torchvision's CenterCrop uses it): halves go to the even neighbour. */
+function roundHalfToEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  if (fraction !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
 }
