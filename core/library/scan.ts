@@ -452,7 +452,7 @@ async function processInOrder(
   let examined = 0;
   let committed = 0;
   let lastCommitAt = Date.now();
-  let wakeUp: (() => void) | null = null;
+  const waiting: (() => void)[] = [];
 
   const commitReady = (force: boolean) => {
     let ready = committed;
@@ -467,12 +467,12 @@ async function processInOrder(
     options.commit(batch);
     committed = ready;
     lastCommitAt = Date.now();
-    wakeUp?.();
+    for (const wake of waiting.splice(0)) wake();
   };
 
   const worker = async () => {
     while (next < items.length && !options.signal?.aborted) {
-      while (next - committed > MAX_UNCOMMITTED) await new Promise<void>((resolve) => (wakeUp = resolve));
+      while (next - committed > MAX_UNCOMMITTED) await new Promise<void>((resolve) => waiting.push(resolve));
       const index = next++;
       outcomes[index] = await options.examine(items[index], claimed);
       options.onExamined(++examined);

@@ -132,6 +132,43 @@ describe('incremental rescans', () => {
     expect(imageByPath(db, path)).toMatchObject({ status: 'ok', readAgain: false, error: null });
   });
 
+  it('recognises a photo moved into another folder even when only that folder is scanned', async () => {
+    const a = await photoFolder(2);
+    const b = make.tempFolder('rescan-b');
+    const db = openDatabase(':memory:');
+    const { folderIds } = addFolders(db, [a, b]);
+    await scanLibrary(db);
+    const id = imageByPath(db, join(a, '2024/photo-00.jpg'))?.id;
+    renameSync(join(a, '2024/photo-00.jpg'), join(b, 'photo-00.jpg'));
+    const onlyB = await scanLibrary(db, { folderIds: [folderIds[1]] });
+    expect(onlyB).toMatchObject({ moved: 1, added: 0 });
+    expect(imageByPath(db, join(b, 'photo-00.jpg'))).toMatchObject({
+      id,
+      folderId: folderIds[1],
+      relPath: 'photo-00.jpg',
+    });
+  });
+
+  it('marks the images of a folder that is gone as missing, and brings them back with it', async () => {
+    const root = await photoFolder(3);
+    const db = openDatabase(':memory:');
+    addFolders(db, [root]);
+    await scanLibrary(db);
+    renameSync(root, `${root}-unplugged`);
+    const gone = await scanLibrary(db);
+    expect(gone.folderProblems).toEqual([
+      { path: root, reason: expect.stringMatching(/^Folder not found: .*not connected/) },
+    ]);
+    expect(gone.missing).toBe(3);
+    expect(libraryStatus(db).counts).toMatchObject({ ok: 0, missing: 3 });
+    renameSync(`${root}-unplugged`, root);
+    const reader = countingReader();
+    const back = await scanLibrary(db, { readFile: reader.readFile });
+    expect(back).toMatchObject({ restored: 3, folderProblems: [] });
+    expect(reader.reads).toEqual([]);
+    expect(libraryStatus(db).counts).toMatchObject({ ok: 3, missing: 0 });
+  });
+
   it('stops cleanly when aborted and the next scan reads only what is left', async () => {
     const root = await photoFolder(12);
     const db = openDatabase(':memory:');
