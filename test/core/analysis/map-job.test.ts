@@ -100,6 +100,15 @@ describe('runMapJob', () => {
     await expect(runMapJob(db, { nNeighbors: 1 })).rejects.toThrow(/--neighbors/);
   });
 
+  it('maps a tiny library (fewer photos than neighbours) and refuses fewer than three', async () => {
+    const tiny = library(8);
+    const result = await runMapJob(tiny.db, { inProcess: true });
+    expect(result.summary.photos).toBe(8);
+    expect(result.clusters.reduce((sum, c) => sum + c.size, 0)).toBe(8);
+    const two = library(2);
+    await expect(runMapJob(two.db, { inProcess: true })).rejects.toThrow(/at least 3 embedded photos/);
+  });
+
   it('runs from the command line (worker thread under tsx) and prints JSON', async () => {
     const { db, file } = library(120);
     db.close();
