@@ -149,6 +149,7 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
     }
   };
   report(0, true);
+  let examined = 0;
   await processInOrder(work, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -158,14 +159,17 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
       db.transaction(() => {
         for (const [item, outcome] of batch) record(db, item, outcome, summary, newlyMissing, Date.now());
       })(),
-    onExamined: (done) => report(done),
+    onExamined: (done) => {
+      examined = done;
+      report(done);
+    },
   });
 
   summary.cancelled = signal?.aborted ?? false;
   if (!summary.cancelled) {
     for (const folder of folders) markScanFinished(db, folder.id);
   }
-  report(summary.cancelled ? tracker.snapshot().done : work.length, true);
+  report(examined, true);
   summary.elapsedSeconds = (Date.now() - started) / 1000;
   return summary;
 }

@@ -30,6 +30,9 @@ export async function runScan(context: CliContext, db: Db, folderIds?: number[])
   const summary = await scanLibrary(db, { signal: context.signal, onProgress: context.progress, folderIds });
   context.progress.stop();
   if (context.events) {
+    for (const problem of summary.folderProblems) {
+      process.stdout.write(`${JSON.stringify({ type: 'warning', message: problem.reason })}\n`);
+    }
     process.stdout.write(`${JSON.stringify({ type: 'result', result: summary })}\n`);
   } else {
     for (const problem of summary.folderProblems) process.stderr.write(`dinoscope: ${problem.reason}\n`);
