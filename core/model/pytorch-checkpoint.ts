@@ -1,14 +1,15 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import yauzl from 'yauzl';
 import type { HostTensor } from '../engine/host-tensor.ts';
-import { describe, PythonGlobal, unpickle } from './pytorch-pickle.ts';
+import { describe, PythonGlobal, type UnpickleOptions, unpickle, unpickleAt } from './pytorch-pickle.ts';
 
 /**
- * Reads `torch.save` files (PyTorch ≥ 1.6, the zip format every published DINO checkpoint uses)
- * without Python: `<archive>/data.pkl` is the pickled object, each tensor's storage is the zip
- * member `<archive>/data/<key>`, stored uncompressed. Tensors are references until asked for,
- * so a full training checkpoint (optimizer state included) costs only the tensors we read.
+ * Reads `torch.save` files without Python. PyTorch ≥ 1.6 writes a zip (the format of the published
+ * DINO checkpoints): `<archive>/data.pkl` is the pickled object, each tensor's storage is the zip
+ * member `<archive>/data/<key>`, stored uncompressed; older files are the legacy format (pickles
+ * and storages back to back). Tensors are references until asked for, so a full training
+ * checkpoint (optimizer state included) costs only the tensors we read.
  */
 
 /** A tensor in the checkpoint, not yet read. */
@@ -96,12 +97,7 @@ export function sniffFile(file: string): 'pytorch-zip' | 'pytorch-legacy' | 'saf
 
 export async function openPytorchCheckpoint(file: string): Promise<PytorchCheckpoint> {
   const kind = sniffFile(file);
-  if (kind === 'pytorch-legacy') {
-    throw new Error(
-      `${file} was saved in PyTorch's pre-1.6 format, which dinoscope does not read. ` +
-        'Re-save it with a recent PyTorch (torch.save(torch.load(f), f2)) and import that.',
-    );
-  }
+  if (kind === 'pytorch-legacy') return openLegacyCheckpoint(file);
   if (kind !== 'pytorch-zip') throw new Error(`${file} is not a PyTorch checkpoint (not a torch.save zip).`);
   const zip = await openZip(file);
   try {
@@ -144,16 +140,79 @@ interface StorageRef {
   dtype: TorchDtype;
   key: string;
   elements: number;
+  /** Elements before this storage's start in the stored one (a legacy storage view). */
+  offset: number;
 }
 
 function storageFromPersistentId(pid: unknown, source: string): StorageRef {
-  // ('storage', torch.FloatStorage, key, location, numel)
+  // ('storage', torch.FloatStorage, key, location, numel[, view_metadata (legacy format)])
   if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof PythonGlobal)) {
     throw new Error(`${source}: unexpected persistent id (${describe(pid)}).`);
   }
   const dtype = STORAGE_DTYPES[pid[1].name];
   if (!dtype) throw new Error(`${source}: unsupported storage type ${pid[1].qualifiedName}.`);
-  return { dtype, key: String(pid[2]), elements: Number(pid[4]) };
+  const view = pid[5];
+  const offset = Array.isArray(view) ? Number(view[1]) : 0;
+  return { dtype, key: String(pid[2]), elements: Number(pid[4]), offset };
+}
+
+/** `torch.save` magic number and protocol version of the pre-1.6 format. */
+const LEGACY_MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
+const LEGACY_PROTOCOL_VERSION = 1001;
+
+/**
+ * The pre-1.6 `torch.save` format: five pickles one after another (magic number, protocol
+ * version, system info, the object, the storage keys), then each storage as an int64 element
+ * count and its raw bytes, in key order.
+ */
+function openLegacyCheckpoint(file: string): PytorchCheckpoint {
+  const bytes = readFileSync(file);
+  const source = basename(file);
+  let at = 0;
+  const next = (options: UnpickleOptions = {}) => {
+    const { value, end } = unpickleAt(bytes, at, { source, ...options });
+    at = end;
+    return value;
+  };
+  if (next() !== LEGACY_MAGIC_NUMBER)
+    throw new Error(`${file} is not a PyTorch checkpoint (wrong magic number).`);
+  const version = next();
+  if (version !== LEGACY_PROTOCOL_VERSION) {
+    throw new Error(`${file}: PyTorch legacy format version ${String(version)} is not one dinoscope reads.`);
+  }
+  next(); // system info: byte order, type sizes (little-endian, standard sizes everywhere we run)
+  const dtypes = new Map<string, TorchDtype>();
+  const root = next({
+    callables: torchCallables(source),
+    persistentLoad: (pid) => {
+      const storage = storageFromPersistentId(pid, source);
+      dtypes.set(storage.key, storage.dtype);
+      return storage;
+    },
+  });
+  const keys = next();
+  if (!Array.isArray(keys)) throw new Error(`${file}: the storage list is missing.`);
+  const storages = new Map<string, Buffer>();
+  for (const key of keys.map(String)) {
+    if (at + 8 > bytes.length) throw new Error(`${file}: ends before storage ${key}.`);
+    const count = Number(bytes.readBigInt64LE(at));
+    const length = count * BYTES_PER[dtypes.get(key) ?? 'float32'];
+    at += 8;
+    if (at + length > bytes.length) throw new Error(`${file}: storage ${key} runs past the end of the file.`);
+    storages.set(key, bytes.subarray(at, at + length));
+    at += length;
+  }
+  return {
+    file,
+    root,
+    async readTensor(ref, name) {
+      const storage = storages.get(ref.storageKey);
+      if (!storage)
+        throw new Error(`${file}: tensor ${name} refers to storage ${ref.storageKey}, which is missing.`);
+      return decodeTensor(storage, ref, `${file}: tensor ${name}`);
+    },
+    close() {},
+  };
 }
 
 function torchCallables(source: string): Record<string, (args: unknown[]) => unknown> {
@@ -166,7 +225,7 @@ function torchCallables(source: string): Record<string, (args: unknown[]) => unk
       storage.dtype,
       [...shape].map(Number),
       [...stride].map(Number),
-      Number(offset),
+      Number(offset) + storage.offset,
       storage.key,
       storage.elements,
     );

@@ -43,13 +43,22 @@ const decoder = new TextDecoder('utf-8');
 const latin1 = new TextDecoder('latin1');
 
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unknown {
+  return unpickleAt(bytes, 0, options).value;
+}
+
+/** Reads one pickle starting at `start`; `end` is where the next data begins (files may hold several). */
+export function unpickleAt(
+  bytes: Uint8Array,
+  start: number,
+  options: UnpickleOptions = {},
+): { value: unknown; end: number } {
   const source = options.source ?? 'pickle';
   const callables = options.callables ?? {};
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const memo = new Map<number, unknown>();
   let stack: unknown[] = [];
   const marks: unknown[][] = [];
-  let pos = 0;
+  let pos = start;
 
   const fail = (message: string): never => {
     throw new Error(`${source}: ${message} (at byte ${pos}). Is it a PyTorch checkpoint?`);
@@ -142,7 +151,7 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): unkn
         break;
       case 0x2e: // STOP
         if (stack.length !== 1) fail(`the pickle stops with ${stack.length} values on the stack`);
-        return stack[0];
+        return { value: stack[0], end: pos };
       case 0x28: // MARK
         marks.push(stack);
         stack = [];

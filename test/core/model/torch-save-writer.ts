@@ -35,7 +35,34 @@ export function writeTorchSave(file: string, root: PickleValue, archive = 'archi
   writeFileSync(file, storedZip(entries));
 }
 
-function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[]): void {
+/** The pre-1.6 layout: magic, version, system info, object, storage keys, then each storage. */
+export function writeTorchSaveLegacy(file: string, root: PickleValue): void {
+  const storages: Buffer[] = [];
+  const header = new PickleWriter();
+  // 0x1950a86a20f9469cfc6c as LONG1, then 1001, then {} (system info), each its own pickle
+  header.bytes(0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e);
+  header.bytes(0x80, 2);
+  header.int(1001);
+  header.bytes(0x2e, 0x80, 2, 0x7d, 0x2e);
+  const object = new PickleWriter();
+  object.bytes(0x80, 2);
+  writeValue(object, root, storages, true);
+  object.bytes(0x2e);
+  const keys = new PickleWriter();
+  keys.bytes(0x80, 2, 0x28);
+  storages.forEach((_, key) => keys.string(String(key)));
+  keys.bytes(0x6c, 0x2e); // LIST STOP
+  const data = storages.flatMap((bytes, key) => {
+    const count = Buffer.alloc(8);
+    count.writeBigInt64LE(BigInt(bytes.length / elementSizes[key]));
+    return [count, bytes];
+  });
+  writeFileSync(file, Buffer.concat([header.finish(), object.finish(), keys.finish(), ...data]));
+}
+
+const elementSizes: number[] = [];
+
+function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[], legacy = false): void {
   if (typeof value === 'number') {
     p.int(value);
     return;
@@ -50,7 +77,7 @@ function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[]): vo
     p.bytes(0x28); // MARK
     for (const [key, item] of value) {
       p.string(key);
-      writeValue(p, item, storages);
+      writeValue(p, item, storages, legacy);
     }
     p.bytes(0x75); // SETITEMS
     return;
@@ -62,7 +89,7 @@ function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[]): vo
     ];
     p.global(module, name);
     p.bytes(0x28);
-    for (const arg of value.args) writeValue(p, arg, storages);
+    for (const arg of value.args) writeValue(p, arg, storages, legacy);
     p.bytes(0x74, 0x52); // TUPLE REDUCE
     return;
   }
@@ -76,6 +103,7 @@ function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[]): vo
     stride = [1, rows];
   }
   const key = storages.length;
+  elementSizes[key] = dtype === 'float16' ? 2 : 4;
   if (dtype === 'float16') {
     const half = Buffer.alloc(stored.length * 2);
     stored.forEach((v, i) => half.writeUInt16LE(toHalf(v), i * 2));
@@ -88,6 +116,7 @@ function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[]): vo
   p.string(String(key));
   p.string('cpu');
   p.int(stored.length);
+  if (legacy) p.bytes(0x4e); // view_metadata: None
   p.bytes(0x74, 0x51); // TUPLE BINPERSID
   p.int(0);
   p.tuple(shape);

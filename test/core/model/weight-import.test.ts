@@ -10,7 +10,7 @@ import { PythonObject } from '../../../core/model/pytorch-pickle.ts';
 import { type VitConfig, vitConfig } from '../../../core/model/vit-config.ts';
 import { importWeights } from '../../../core/model/weight-import.ts';
 import { hasShared, sharedPath } from '../../shared-fixtures.ts';
-import { type PickleValue, storedZip, writeTorchSave } from './torch-save-writer.ts';
+import { type PickleValue, storedZip, writeTorchSave, writeTorchSaveLegacy } from './torch-save-writer.ts';
 
 const tiny: VitConfig = { patchSize: 8, embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 4, imgSize: 32 };
 
@@ -181,6 +181,27 @@ describe('importWeights: layouts written by the test', () => {
     const qkv = fromPth.backbone.get('blocks.1.attn.qkv.weight')?.data ?? new Float32Array();
     const exact = backbone.get('blocks.1.attn.qkv.weight')?.data ?? new Float32Array();
     expect(Math.max(...qkv.map((v, i) => Math.abs(v - exact[i])))).toBeLessThan(5e-4);
+  });
+
+  it('reads the pre-1.6 legacy torch.save format too', async () => {
+    const file = join(folder, 'legacy.pth');
+    const state = new Map<string, PickleValue>();
+    for (const [name, t] of backbone)
+      state.set(`module.backbone.${name}`, {
+        ...t,
+        transposed: name.endsWith('proj.weight') && t.shape.length === 2,
+      });
+    writeTorchSaveLegacy(
+      file,
+      new Map<string, PickleValue>([
+        ['student', state],
+        ['teacher', state],
+        ['epoch', 2],
+      ]),
+    );
+    const imported = await importWeights(file, { numHeads: 2 });
+    expect(imported.description).toMatch(/teacher backbone from legacy\.pth, epoch 2/);
+    expectSameTensors(imported.backbone, backbone);
   });
 
   it('names the file and the tensor for missing, extra and misshapen tensors', async () => {
