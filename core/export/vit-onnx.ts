@@ -84,7 +84,7 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
   const scale = g.float32('attention_scale', [headDim ** -0.5]);
   const half = g.float32('half', [0.5]);
   const one = g.float32('one_f', [1]);
-  const inverseSqrt2 = g.float32('inv_sqrt2', [Math.SQRT1_2]);
+  const sqrt2 = g.float32('sqrt2', [Math.SQRT2]);
   const scalarIndex = (index: number) =>
     g.constant(`index_${index}`, { shape: [], data: new BigInt64Array([BigInt(index)]) });
   const qkvIndex = [0, 1, 2].map(scalarIndex);
@@ -113,10 +113,9 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
     x = g.op('Add', [x, linear(context, `${block}.attn.proj`)]);
     // MLP with exact (erf) GELU, as nn.GELU.
     const hidden = linear(layerNorm(x, `${block}.norm2`), `${block}.mlp.fc1`);
-    const gelu = g.op('Mul', [
-      g.op('Mul', [hidden, half]),
-      g.op('Add', [g.op('Erf', [g.op('Mul', [hidden, inverseSqrt2])]), one]),
-    ]);
+    // x·½(1 + erf(x/√2)) in the operator order PyTorch exports, which ONNX Runtime fuses into one Gelu.
+    const erf = g.op('Add', [g.op('Erf', [g.op('Div', [hidden, sqrt2])]), one]);
+    const gelu = g.op('Mul', [g.op('Mul', [hidden, erf]), half]);
     x = g.op('Add', [x, linear(gelu, `${block}.mlp.fc2`)]);
   }
   const normed = layerNorm(x, 'norm');
