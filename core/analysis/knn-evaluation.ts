@@ -115,7 +115,9 @@ export async function evaluateKnn(
   const trainSet = gather(train);
   const available = test === null ? train.length - 1 : train.length;
   if (k > available) {
-    throw new Error(`k = ${k} needs more than ${available} labelled training photos; lower --k.`);
+    throw new Error(
+      `k = ${k} neighbours, but each photo has only ${available} labelled photos to vote; lower --k.`,
+    );
   }
   const testSet = test === null ? null : gather(test);
   const result = await knnClassify(trainSet, testSet ?? 'leave-one-out', {
