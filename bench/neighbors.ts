@@ -7,7 +7,8 @@
  *                      scan (cosineTopK), and ONNX Runtime's Gemm (EmbeddingIndex). Goal: < 50 ms
  *                      at 100,000 (ENGINE-NOTES: sqlite-vec 29–84 ms, a JS scan 37 ms).
  *   one tile           one 2048 × 2048 tile of similarities (2048² × 384 multiply-adds) by each
- *                      candidate engine: blocked JS, tfjs-wasm 2-D matMul, ONNX Runtime Gemm (MLAS).
+ *                      candidate engine: blocked JS, tfjs-wasm 2-D matMul, ONNX Runtime Gemm (MLAS)
+ *                      with one thread and with one per core.
  *   k-NN graph         seconds for the exact all-pairs k = 15 graph at N = 10,000 and 100,000 with
  *                      knnGraph (ONNX Runtime tiles, symmetric), next to the naive baseline (one
  *                      full scan per row, timed on 100 rows and scaled to N) and blocked JS (timed
@@ -19,6 +20,7 @@
  * the same work whatever the data; clusters make the top-k bookkeeping realistic.
  */
 
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { cosineTopK, normalizeRows } from '../core/analysis/cosine-top-k.ts';
 import { EmbeddingIndex } from '../core/analysis/embedding-index.ts';
@@ -128,8 +130,9 @@ async function timeTile(name: string, run: () => Promise<unknown>, repeats = 3) 
   tileTimes.set(name, t);
   print(`  ${name}`, `${t.toFixed(0)} ms`, `${((2 * TILE * TILE * DIM) / t / 1e6).toFixed(1)} GFLOP/s`);
 }
+const out = new Float32Array(TILE * TILE);
 const jsTiles = jsSimilarityTiles();
-await timeTile('blocked JS', () => jsTiles.tile(a, TILE, b, TILE, DIM), 1);
+await timeTile('blocked JS', () => jsTiles.tile(a, TILE, b, TILE, DIM, out), 1);
 {
   const tf = await import('@tensorflow/tfjs');
   await import('@tensorflow/tfjs-backend-wasm');
@@ -148,9 +151,13 @@ await timeTile('blocked JS', () => jsTiles.tile(a, TILE, b, TILE, DIM), 1);
   at.dispose();
   bt.dispose();
 }
-const onnxTiles = await onnxSimilarityTiles();
-await timeTile('ONNX Runtime Gemm (MLAS)', () => onnxTiles.tile(a, TILE, b, TILE, DIM));
-await onnxTiles.release();
+for (const threads of [1, availableParallelism()]) {
+  const onnxTiles = await onnxSimilarityTiles({ sessions: 1, threadsPerSession: threads });
+  await timeTile(`ONNX Runtime Gemm (MLAS, ${threads} thread${threads > 1 ? 's' : ''})`, () =>
+    onnxTiles.tile(a, TILE, b, TILE, DIM, out),
+  );
+  await onnxTiles.release();
+}
 
 // ---------------------------------------------------------------- k-NN graph
 console.log(`\nexact k-NN graph, k = ${K}`);

@@ -12,7 +12,8 @@ import type { SimilarityTiles } from './similarity-tile.ts';
 export class EmbeddingIndex {
   private readonly rows = new Map<number, number>();
   private tiles: Promise<SimilarityTiles | null> | null = null;
-  /** Queries run one at a time: the engine reuses its output buffers. */
+  private scores: Float32Array | null = null;
+  /** Queries run one at a time: they share the scores buffer. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -63,7 +64,9 @@ export class EmbeddingIndex {
   private async topK(query: Float32Array, k: number, excludeRow: number): Promise<TopK> {
     const tiles = await this.onnxTiles();
     if (!tiles) return cosineTopK(this.vectors, this.count, this.dim, query, k, { excludeRow });
-    const scores = await tiles.tile(query, 1, this.vectors, this.count, this.dim);
+    this.scores ??= new Float32Array(this.count);
+    const scores = this.scores;
+    await tiles.tile(query, 1, this.vectors, this.count, this.dim, scores);
     if (excludeRow >= 0) scores[excludeRow] = Number.NEGATIVE_INFINITY;
     const kept = Math.max(0, Math.min(k, this.count - (excludeRow >= 0 ? 1 : 0)));
     const selection = new TopKSelection(1, kept);

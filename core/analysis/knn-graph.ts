@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { checkMatrix, TopKSelection } from './cosine-top-k.ts';
 import { jsSimilarityTiles, type SimilarityTiles } from './similarity-tile.ts';
 
@@ -62,7 +63,9 @@ export async function knnGraph(
     const rowsOf = (start: number) => Math.min(side, count - start);
     await walkTiles(
       jobs,
-      (job) => tiles.tile(block(job.a), rowsOf(job.a), block(job.b), rowsOf(job.b), dim),
+      tiles,
+      side * side,
+      (job, out) => tiles.tile(block(job.a), rowsOf(job.a), block(job.b), rowsOf(job.b), dim, out),
       (job, scores) => scanSymmetricTile(scores, rowsOf(job.a), rowsOf(job.b), job.a, job.b, selection),
       count,
       options,
@@ -104,13 +107,16 @@ export async function crossTopK(
     const databaseRows = (start: number) => Math.min(side, databaseCount - start);
     await walkTiles(
       jobs,
-      (job) =>
+      tiles,
+      side * side,
+      (job, out) =>
         tiles.tile(
           queries.subarray(job.a * dim, (job.a + queryRows(job.a)) * dim),
           queryRows(job.a),
           database.subarray(job.b * dim, (job.b + databaseRows(job.b)) * dim),
           databaseRows(job.b),
           dim,
+          out,
         ),
       (job, scores) => {
         const columns = databaseRows(job.b);
@@ -130,7 +136,7 @@ async function similarityTiles(engine: KnnEngine = 'auto', work: number): Promis
   if (engine === 'js' || (engine === 'auto' && work < AUTO_ONNX_MIN_WORK)) return jsSimilarityTiles();
   try {
     const { onnxSimilarityTiles } = await import('./similarity-tile-onnx.ts');
-    return await onnxSimilarityTiles();
+    return await onnxSimilarityTiles({ sessions: 1, threadsPerSession: availableParallelism() });
   } catch (error) {
     if (engine === 'onnx') throw error;
     // ONNX Runtime failed to load (no binary for this platform): the same exact search, slower.
@@ -139,12 +145,14 @@ async function similarityTiles(engine: KnnEngine = 'auto', work: number): Promis
 }
 
 /**
- * Computes tiles one ahead of the scan: while JS walks tile t, ONNX Runtime multiplies tile t+1
- * on its own threads. Tiles are scanned in order, which keeps ties deterministic.
+ * Keeps `tiles.parallel` tiles being computed while JS scans the oldest finished one (ONNX Runtime
+ * multiplies on its own threads). Tiles are scanned in order, which keeps ties deterministic.
  */
 async function walkTiles<Job extends { work: number }>(
   jobs: Job[],
-  compute: (job: Job) => Promise<Float32Array>,
+  tiles: SimilarityTiles,
+  tileValues: number,
+  compute: (job: Job, out: Float32Array) => Promise<void>,
   scan: (job: Job, scores: Float32Array) => void,
   rows: number,
   options: KnnSearchOptions,
@@ -152,14 +160,24 @@ async function walkTiles<Job extends { work: number }>(
   const totalWork = jobs.reduce((sum, job) => sum + job.work, 0) || 1;
   let doneWork = 0;
   let lastYield = performance.now();
-  let next: Promise<Float32Array> | null = jobs.length > 0 ? compute(jobs[0]) : null;
+  const free: Float32Array[] = [];
+  const inFlight: { job: Job; out: Float32Array; done: Promise<void> }[] = [];
+  let next = 0;
+  const launch = () => {
+    const job = jobs[next++];
+    const out = free.pop() ?? new Float32Array(tileValues);
+    inFlight.push({ job, out, done: compute(job, out) });
+  };
   try {
-    for (let i = 0; i < jobs.length; i++) {
+    while (next < jobs.length && inFlight.length < tiles.parallel) launch();
+    while (inFlight.length > 0) {
       options.signal?.throwIfAborted();
-      const scores = await (next as Promise<Float32Array>);
-      next = i + 1 < jobs.length ? compute(jobs[i + 1]) : null;
-      scan(jobs[i], scores);
-      doneWork += jobs[i].work;
+      const oldest = inFlight.shift() as (typeof inFlight)[number];
+      await oldest.done;
+      if (next < jobs.length) launch();
+      scan(oldest.job, oldest.out);
+      free.push(oldest.out);
+      doneWork += oldest.job.work;
       if (performance.now() - lastYield > YIELD_MS) {
         // A macrotask turn lets Ctrl-C and progress listeners run during pure-JS stretches.
         await new Promise((resolve) => setImmediate(resolve));
@@ -169,8 +187,8 @@ async function walkTiles<Job extends { work: number }>(
       options.onProgress?.(Math.round((rows * doneWork) / totalWork), rows);
     }
   } finally {
-    // A tile still being computed must finish before its session can be released.
-    await next?.catch(() => undefined);
+    // Tiles still being computed must finish before their sessions can be released.
+    await Promise.all(inFlight.map((flight) => flight.done.catch(() => undefined)));
   }
 }
 

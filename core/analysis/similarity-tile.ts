@@ -4,8 +4,17 @@
  */
 export interface SimilarityTiles {
   readonly name: 'js' | 'onnx';
-  /** The returned array stays valid until the call after the next one (a caller pipelines one tile ahead). */
-  tile(a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number): Promise<Float32Array>;
+  /** Tiles it computes at the same time: a caller keeps this many in flight while it scans one. */
+  readonly parallel: number;
+  /** Writes S (aRows × bRows) into `out`. */
+  tile(
+    a: Float32Array,
+    aRows: number,
+    b: Float32Array,
+    bRows: number,
+    dim: number,
+    out: Float32Array,
+  ): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -15,16 +24,11 @@ export interface SimilarityTiles {
  * libraries, where starting ONNX Runtime would cost more than it saves.
  */
 export function jsSimilarityTiles(): SimilarityTiles {
-  const buffers = [new Float32Array(0), new Float32Array(0)];
-  let turn = 0;
   return {
     name: 'js',
-    async tile(a, aRows, b, bRows, dim) {
-      turn ^= 1;
-      if (buffers[turn].length < aRows * bRows) buffers[turn] = new Float32Array(aRows * bRows);
-      const out = buffers[turn];
+    parallel: 1,
+    async tile(a, aRows, b, bRows, dim, out) {
       for (let r = 0; r < aRows; r += 4) multiplyFourRows(a, r, Math.min(4, aRows - r), b, bRows, dim, out);
-      return out;
     },
     async release() {},
   };
