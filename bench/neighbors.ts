@@ -152,7 +152,7 @@ await timeTile('blocked JS', () => jsTiles.tile(a, TILE, b, TILE, DIM, out), 1);
   bt.dispose();
 }
 for (const threads of [1, availableParallelism()]) {
-  const onnxTiles = await onnxSimilarityTiles({ sessions: 1, threadsPerSession: threads });
+  const onnxTiles = await onnxSimilarityTiles({ threads });
   await timeTile(`ONNX Runtime Gemm (MLAS, ${threads} thread${threads > 1 ? 's' : ''})`, () =>
     onnxTiles.tile(a, TILE, b, TILE, DIM, out),
   );

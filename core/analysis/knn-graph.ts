@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { checkMatrix, TopKSelection } from './cosine-top-k.ts';
 import { jsSimilarityTiles, type SimilarityTiles } from './similarity-tile.ts';
 
@@ -136,7 +135,7 @@ async function similarityTiles(engine: KnnEngine = 'auto', work: number): Promis
   if (engine === 'js' || (engine === 'auto' && work < AUTO_ONNX_MIN_WORK)) return jsSimilarityTiles();
   try {
     const { onnxSimilarityTiles } = await import('./similarity-tile-onnx.ts');
-    return await onnxSimilarityTiles({ sessions: 1, threadsPerSession: availableParallelism() });
+    return await onnxSimilarityTiles();
   } catch (error) {
     if (engine === 'onnx') throw error;
     // ONNX Runtime failed to load (no binary for this platform): the same exact search, slower.

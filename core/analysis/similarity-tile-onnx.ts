@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type * as Ort from 'onnxruntime-node';
 import { createSession } from '../engine/onnx-runtime.ts';
 import { OnnxGraphBuilder } from '../export/onnx-builder.ts';
 import type { SimilarityTiles } from './similarity-tile.ts';
@@ -10,61 +9,32 @@ import type { SimilarityTiles } from './similarity-tile.ts';
  * tfjs-wasm's 2-D matMul 6.3, this 11 (best runs 37). `run` is asynchronous: the caller scans one
  * tile in JS while the next ones are being multiplied.
  *
- * `sessions` independent sessions can run tiles side by side; the search uses one session with a
- * thread per core: 8 tiles at a time on a busy machine, it ran at a median 44 GFLOP/s against 36
- * for two single-threaded sessions.
+ * One session with a thread per core: 8 tiles at a time on a busy machine, it ran at a median
+ * 44 GFLOP/s against 36 for two single-threaded sessions running tiles side by side.
  *
  * Not used: int8 `MatMulInteger` (VNNI) ran only 1.65× faster than this Gemm on the same tile, and
  * staying exact would need a margin of candidates re-scored in float32 plus a full fallback for
  * rows whose margin is crowded (bursts of near-identical photos): too little left to gain.
  */
-export async function onnxSimilarityTiles(
-  options: { sessions?: number; threadsPerSession?: number } = {},
-): Promise<SimilarityTiles> {
-  const count = options.sessions ?? 1;
-  const opened = await Promise.all(
-    Array.from({ length: count }, () =>
-      createSession(similarityGraph(), {
-        threads: options.threadsPerSession ?? availableParallelism(),
-        executionProviders: ['cpu'],
-      }),
-    ),
-  );
-  const { ort } = opened[0];
-  const idle = opened.map((o) => o.session);
-  const waiting: ((session: Ort.InferenceSession) => void)[] = [];
-  const acquire = () =>
-    new Promise<Ort.InferenceSession>((resolve) => {
-      const session = idle.pop();
-      if (session) resolve(session);
-      else waiting.push(resolve);
-    });
-  const giveBack = (session: Ort.InferenceSession) => {
-    const next = waiting.shift();
-    if (next) next(session);
-    else idle.push(session);
-  };
+export async function onnxSimilarityTiles(options: { threads?: number } = {}): Promise<SimilarityTiles> {
+  const { session, ort } = await createSession(similarityGraph(), {
+    threads: options.threads ?? availableParallelism(),
+    executionProviders: ['cpu'],
+  });
   return {
     name: 'onnx',
-    parallel: count,
+    parallel: 1,
     async tile(a, aRows, b, bRows, dim, out) {
-      const session = await acquire();
-      try {
-        // The output is bound to the caller's buffer: no 16 MB allocation per tile.
-        await session.run(
-          {
-            A: new ort.Tensor('float32', a.subarray(0, aRows * dim), [aRows, dim]),
-            B: new ort.Tensor('float32', b.subarray(0, bRows * dim), [bRows, dim]),
-          },
-          { S: new ort.Tensor('float32', out.subarray(0, aRows * bRows), [aRows, bRows]) },
-        );
-      } finally {
-        giveBack(session);
-      }
+      // The output is bound to the caller's buffer: no 16 MB allocation per tile.
+      await session.run(
+        {
+          A: new ort.Tensor('float32', a.subarray(0, aRows * dim), [aRows, dim]),
+          B: new ort.Tensor('float32', b.subarray(0, bRows * dim), [bRows, dim]),
+        },
+        { S: new ort.Tensor('float32', out.subarray(0, aRows * bRows), [aRows, bRows]) },
+      );
     },
-    release: async () => {
-      await Promise.all(opened.map((o) => o.session.release()));
-    },
+    release: () => session.release(),
   };
 }
 
