@@ -31,8 +31,8 @@ export interface ExportResult {
   modelName: string;
 }
 
-/** Rows per page read from SQLite and per Parquet row group: 10,000 × 768 floats is 30 MB. */
-const PAGE_ROWS = 10_000;
+/** Rows per page read from SQLite and per Parquet row group: 4,096 × 768 floats is 12 MB (the Parquet writer briefly holds several times that). */
+const PAGE_ROWS = 4096;
 
 export async function exportFeatures(
   db: Db,
