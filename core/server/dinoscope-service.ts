@@ -357,10 +357,26 @@ export class DinoscopeService {
 
       'photo.attention': async ({ imageId, modelId }) => {
         this.requireModel(modelId);
-        throw new ApiFailure(
-          `Attention maps for photo ${imageId} are not available in this build yet.`,
-          'Update dinoscope.',
-        );
+        const { computeAttention } = await import('../analysis/attention-map.ts');
+        let maps: Awaited<ReturnType<typeof computeAttention>>;
+        try {
+          maps = await computeAttention(db, this.options.libraryFile, imageId, { model: modelId });
+        } catch (error) {
+          throw new ApiFailure(
+            `Could not compute the attention of photo ${imageId}: ${(error as Error).message}`,
+            'Check that the photo file is still there; rescan the library if it moved.',
+          );
+        }
+        return {
+          imageId,
+          modelId,
+          gridWidth: maps.gridWidth,
+          gridHeight: maps.gridHeight,
+          inputWidth: maps.inputWidth,
+          inputHeight: maps.inputHeight,
+          heads: maps.heads.map((head) => Array.from(head)),
+          mean: Array.from(maps.mean),
+        };
       },
 
       'duplicates.find': async ({ modelId, threshold }) => {

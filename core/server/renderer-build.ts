@@ -34,6 +34,9 @@ export async function ensureRendererBuilt(
   const { build } = await import('vite');
   await build({
     configFile: join(projectRoot, 'renderer', 'vite.config.ts'),
+    // Production React even when the caller's NODE_ENV says otherwise (a test runner sets 'test').
+    mode: 'production',
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     logLevel: 'warn',
     build: { outDir, emptyOutDir: true },
   });

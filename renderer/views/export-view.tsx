@@ -104,7 +104,7 @@ export function ExportView() {
             label="Save as"
             value={modelPath}
             onChange={setModelPath}
-            suggestedName={`${model.name}.${modelFormat}`}
+            suggestedName={`${model.name.replace(/[^\w.-]+/g, '-')}.${modelFormat}`}
             extensions={[modelFormat]}
           />
           <button
@@ -126,7 +126,10 @@ export function ExportView() {
         </section>
       </div>
       {exports.map((job) => (
-        <JobCard key={job.id} job={job} />
+        <div key={job.id} className="export-job">
+          <JobCard job={job} />
+          {job.status === 'succeeded' && <WrittenFiles result={job.result} />}
+        </div>
       ))}
     </div>
   );
@@ -162,4 +165,11 @@ function Choices<T extends string>({
       ))}
     </div>
   );
+}
+
+/** Where an export went: the files the job reported (features come with a row-aligned ids file). */
+function WrittenFiles({ result }: { result: unknown }) {
+  const files = (result as { files?: unknown } | null)?.files;
+  if (!Array.isArray(files) || files.length === 0) return null;
+  return <p className="written">Saved {files.map((file) => String(file)).join(' and ')}</p>;
 }

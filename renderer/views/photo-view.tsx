@@ -178,16 +178,25 @@ function AttentionOverlay({
     element.width = data.gridWidth;
     element.height = data.gridHeight;
     const image = context.createImageData(data.gridWidth, data.gridHeight);
-    const max = Math.max(...weights) || 1;
+    // Stretched between the map's own minimum and maximum: an untrained model's attention is nearly
+    // flat, and its structure should still show.
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (const weight of weights) {
+      low = Math.min(low, weight);
+      high = Math.max(high, weight);
+    }
+    const span = high - low || 1;
     const kept = mask ? massMask(weights, 0.6) : null;
-    weights.forEach((weight, i) => {
-      const [r, g, b] = inferno(weight / max);
+    for (const [i, weight] of weights.entries()) {
+      const t = (weight - low) / span;
       if (kept) {
-        image.data.set([0, 0, 0, kept[i] ? 0 : 190], i * 4);
+        image.data.set([0, 0, 0, kept[i] ? 0 : 200], i * 4);
       } else {
-        image.data.set([r, g, b, 70 + 150 * (weight / max)], i * 4);
+        const [r, g, b] = inferno(t);
+        image.data.set([r, g, b, 25 + 175 * t], i * 4);
       }
-    });
+    }
     context.putImageData(image, 0, 0);
   }, [data, head, mask]);
   return (

@@ -7,6 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vitConfig } from '../../core/model/vit-config.ts';
+import { saveClusters } from '../../core/store/clusters.ts';
+import { openDatabase } from '../../core/store/database.ts';
+import { embeddingsFingerprint } from '../../core/store/embeddings.ts';
+import { insertFolder } from '../../core/store/folders.ts';
+import { insertImage } from '../../core/store/images.ts';
+import { addModel } from '../../core/store/models.ts';
+import { saveProjection } from '../../core/store/projections.ts';
 import { hasShared, sharedPath } from '../shared-fixtures.ts';
 
 /**
@@ -33,7 +41,7 @@ type MapWindow = Window & {
 };
 const hasChromium = existsSync(chromiumPath);
 
-let server: ChildProcess | null = null;
+const servers: ChildProcess[] = [];
 let browser: Browser | null = null;
 let page: Page;
 let photoCount = 0;
@@ -86,16 +94,16 @@ async function makePhotos(): Promise<number> {
   return count + 2;
 }
 
-async function startServer(): Promise<string> {
+async function startServer(library: string): Promise<string> {
   const child = spawn(
     process.execPath,
-    [join(root, 'core/cli/dinoscope.js'), '--db', libraryFile, '--events', 'serve'],
+    [join(root, 'core/cli/dinoscope.js'), '--db', library, '--events', 'serve'],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  server = child;
+  servers.push(child);
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   return new Promise((resolve, reject) => {
@@ -137,7 +145,7 @@ beforeAll(async () => {
   rmSync(shots, { recursive: true, force: true });
   mkdirSync(shots, { recursive: true });
   photoCount = await makePhotos();
-  const url = await startServer();
+  const url = await startServer(libraryFile);
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -158,7 +166,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.kill('SIGINT');
+  for (const server of servers) server.kill('SIGINT');
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -270,5 +278,137 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     );
     expect(Math.hypot(...first)).toBeCloseTo(1, 3);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+/** A library of 100,000 photos (rows, a map and clusters; no pixels): the views must stay usable. */
+function makeLargeLibrary(file: string, count: number): void {
+  const db = openDatabase(file);
+  const { id: folderId } = insertFolder(db, join(work, 'large'));
+  const imageIds = new Int32Array(count);
+  const coordinates = new Float32Array(count * 2);
+  const labels = new Int32Array(count);
+  let seed = 1;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      imageIds[i] = insertImage(db, {
+        folderId,
+        path: join(work, 'large', `img-${i}.jpg`),
+        relPath: `img-${i}.jpg`,
+        size: 1000,
+        mtimeMs: 1,
+        hash: null,
+        format: 'jpeg',
+        width: 640,
+        height: 480,
+        capturedAt: null,
+        status: 'ok',
+        error: null,
+        readAgain: false,
+        scannedAt: 1,
+      });
+      labels[i] = i % 12;
+      const angle = (labels[i] / 12) * 2 * Math.PI;
+      coordinates[2 * i] = 10 * Math.cos(angle) + (random() - 0.5) * 3;
+      coordinates[2 * i + 1] = 10 * Math.sin(angle) + (random() - 0.5) * 3;
+    }
+    const model = addModel(db, {
+      name: 'large',
+      source: 'imported',
+      config: vitConfig('vit_small'),
+      weightsPath: join(work, 'none.safetensors'),
+      runId: null,
+    });
+    saveProjection(db, {
+      modelId: model.id,
+      params: { nNeighbors: 15, minDist: 0.1, seed: 0, nEpochs: 0, minClusterSize: 5, minSamples: 5 },
+      embeddingsFingerprint: embeddingsFingerprint(db, model.id),
+      summary: {
+        photos: count,
+        clusters: 12,
+        noise: 0,
+        knnEngine: 'test',
+        seconds: { knn: 0, layout: 0, clusters: 0, total: 0 },
+        classAgreement: null,
+      },
+      imageIds,
+      coordinates,
+    });
+    const clusters = Array.from({ length: 12 }, (_, cluster) => ({
+      cluster,
+      size: Math.ceil((count - cluster) / 12),
+      representatives: [imageIds[cluster]],
+    }));
+    saveClusters(db, model.id, clusters, { imageIds, labels });
+  })();
+  db.close();
+}
+
+describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
+  const count = 100_000;
+  let large: Page;
+  beforeAll(async () => {
+    const file = join(work, 'large.sqlite');
+    makeLargeLibrary(file, count);
+    const url = await startServer(file);
+    large = await (browser as Browser).newPage({ viewport: { width: 1440, height: 900 } });
+    large.on('pageerror', (error) => pageErrors.push(error.message));
+    await large.goto(url);
+  }, 120_000);
+
+  it('keeps the thumbnail grid virtual and reaches its last photo', { timeout: 120_000 }, async () => {
+    await large.waitForFunction(
+      (n) => document.querySelector('.thumbnail-grid')?.getAttribute('data-count') === String(n),
+      count,
+    );
+    const grid = large.locator('.thumbnail-grid');
+    expect(await large.locator('.thumb').count()).toBeLessThan(400);
+    await grid.evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    await large.locator(`.thumb[title="img-${count - 1}.jpg"]`).waitFor();
+    expect(await large.locator('.thumb').count()).toBeLessThan(400);
+    await large.screenshot({ path: join(shots, '10-large-library.png') });
+  });
+
+  it('draws every point of the map and still picks the one under the mouse', {
+    timeout: 120_000,
+  }, async () => {
+    await large.getByRole('link', { name: 'Map' }).click();
+    await large.waitForFunction(
+      (n) => document.querySelector('.map-canvas')?.getAttribute('data-points') === String(n),
+      count,
+    );
+    await large.waitForFunction(() => (window as MapWindow).dinoscopeMap !== undefined);
+    await large.waitForTimeout(200);
+    // The last point is drawn on top of any that share its pixel.
+    const target = await large.evaluate((index) => {
+      const map = (window as MapWindow).dinoscopeMap;
+      if (!map) throw new Error('no map');
+      return { ...map.screenPosition(index), imageId: map.imageIdAt(index) };
+    }, count - 1);
+    await large.mouse.move(target.x, target.y);
+    const tooltip = large.locator('.map-tooltip');
+    await tooltip.waitFor();
+    const hovered = Number(await tooltip.getAttribute('data-image-id'));
+    // Points overlap at this density: the one picked is within a few pixels of the mouse.
+    const picked = await large.evaluate((id) => {
+      const map = (window as MapWindow).dinoscopeMap;
+      if (!map) throw new Error('no map');
+      for (let i = 0; i < 100_000; i++) if (map.imageIdAt(i) === id) return map.screenPosition(i);
+      return null;
+    }, hovered);
+    expect(picked).not.toBeNull();
+    expect(Math.hypot((picked?.x ?? 0) - target.x, (picked?.y ?? 0) - target.y)).toBeLessThan(12);
+    await large.locator('.clusters li button').first().click();
+    await large
+      .getByRole('heading', { name: `${Math.ceil(count / 12).toLocaleString('en-US')} selected` })
+      .waitFor();
+    await large.mouse.wheel(0, -600);
+    await large.screenshot({ path: join(shots, '11-large-map.png') });
   });
 });
