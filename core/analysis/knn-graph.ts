@@ -63,7 +63,7 @@ export async function knnGraph(
     await walkTiles(
       jobs,
       tiles,
-      side * side,
+      Math.min(side, count) ** 2,
       (job, out) => tiles.tile(block(job.a), rowsOf(job.a), block(job.b), rowsOf(job.b), dim, out),
       (job, scores) => scanSymmetricTile(scores, rowsOf(job.a), rowsOf(job.b), job.a, job.b, selection),
       count,
@@ -107,7 +107,7 @@ export async function crossTopK(
     await walkTiles(
       jobs,
       tiles,
-      side * side,
+      Math.min(side, queryCount) * Math.min(side, databaseCount),
       (job, out) =>
         tiles.tile(
           queries.subarray(job.a * dim, (job.a + queryRows(job.a)) * dim),
