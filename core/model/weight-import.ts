@@ -33,9 +33,9 @@ export interface ImportOptions {
   network?: 'teacher' | 'student';
 }
 
-export async function importWeights(file: string, options: ImportOptions = {}): Promise<ImportedWeights> {
-  if (!existsSync(file)) throw new Error(`${file}: no such file.`);
-  if (statSync(file).isDirectory()) throw new Error(`${file} is a folder; give the weights file inside it.`);
+export async function importWeights(given: string, options: ImportOptions = {}): Promise<ImportedWeights> {
+  if (!existsSync(given)) throw new Error(`${given}: no such file.`);
+  const file = statSync(given).isDirectory() ? weightsInFolder(given) : given;
   const kind = sniffFile(file);
   const found =
     kind === 'safetensors'
@@ -110,12 +110,23 @@ async function readPytorchWeights(file: string, options: ImportOptions): Promise
       }
       tensors.set(key, value);
     }
-    const { backbone: backboneRefs, head: headRefs } = splitBackboneAndHead(tensors);
     const read = async (refs: Map<string, TorchTensorRef>) => {
       const out: NamedTensors = new Map();
       for (const [name, ref] of refs) out.set(name, await checkpoint.readTensor(ref, name));
       return out;
     };
+    if (isHuggingFaceVit(tensors.keys())) {
+      // A Hugging Face `pytorch_model.bin`: a torch.save zip with ViTModel names.
+      const { backbone, dropped } = fromHuggingFaceVit(await read(tensors), source);
+      return {
+        backbone,
+        head: null,
+        what: 'backbone (Hugging Face ViTModel names)',
+        numHeads: huggingFaceHeads(file),
+        note: dropped.length > 0 ? `ignoring ${dropped.join(', ')}` : undefined,
+      };
+    }
+    const { backbone: backboneRefs, head: headRefs } = splitBackboneAndHead(tensors);
     const backbone = await read(backboneRefs);
     const head = headRefs.size > 0 ? await read(headRefs) : null;
     return { backbone, head, what, note: notes.join(', ') || undefined };
@@ -182,6 +193,16 @@ function checkHead(head: NamedTensors, config: VitConfig, source: string): void 
   for (const name of ['last_layer.weight_g', 'last_layer.weight_v']) {
     if (!head.has(name)) throw new Error(`${source}: missing tensor head.${name} of the DINO head.`);
   }
+}
+
+/** A downloaded Hugging Face model folder: its weights file (safetensors preferred). */
+function weightsInFolder(folder: string): string {
+  for (const name of ['model.safetensors', 'pytorch_model.bin']) {
+    if (existsSync(join(folder, name))) return join(folder, name);
+  }
+  throw new Error(
+    `${folder} is a folder without model.safetensors or pytorch_model.bin: give the weights file itself.`,
+  );
 }
 
 /** `num_attention_heads` from the `config.json` Hugging Face keeps beside its weights. */

@@ -144,6 +144,21 @@ describe('importWeights: layouts written by the test', () => {
     expect(b.config).toEqual(tiny); // heads from config.json
     expectSameTensors(b.backbone, backbone);
     expect(b.description).toMatch(/Hugging Face.*ignoring pooler\.dense\.weight/);
+
+    // The folder itself, and its PyTorch twin pytorch_model.bin (a torch.save zip with the same names).
+    expectSameTensors((await importWeights(hfFolder)).backbone, backbone);
+    const binFolder = mkdtempSync(join(folder, 'hf-bin-'));
+    writeTorchSave(
+      join(binFolder, 'pytorch_model.bin'),
+      new Map([...toHuggingFace(backbone)].map(([name, t]) => [name, t as PickleValue])),
+    );
+    writeFileSync(join(binFolder, 'config.json'), JSON.stringify({ num_attention_heads: 2 }));
+    const fromBin = await importWeights(binFolder);
+    expect(fromBin.config).toEqual(tiny);
+    expectSameTensors(fromBin.backbone, backbone);
+    await expect(importWeights(folder)).rejects.toThrow(
+      /is a folder without model\.safetensors or pytorch_model\.bin/,
+    );
   });
 
   it('reads a dinoscope training state (teacher.backbone.*) and float16 / transposed .pth tensors', async () => {
