@@ -23,7 +23,7 @@ export class EmbeddingIndex {
     readonly vectors: Float32Array,
     private readonly engine: 'auto' | 'js' | 'onnx' = 'auto',
   ) {
-    checkMatrix(vectors, imageIds.length, dim);
+    if (imageIds.length > 0) checkMatrix(vectors, imageIds.length, dim); // a model with no embeddings yet is empty
     for (let row = 0; row < imageIds.length; row++) this.rows.set(imageIds[row], row);
   }
 

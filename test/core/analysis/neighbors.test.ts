@@ -52,6 +52,10 @@ describe('neighbours of a photo', () => {
     await expect(findNeighbors(library.db, { image: 999 })).rejects.toThrow(/No image with id 999/);
     library.db.prepare('DELETE FROM embeddings WHERE image_id = ?').run(library.ids[1]);
     await expect(findNeighbors(library.db, { image: library.ids[1] })).rejects.toThrow(/dinoscope embed/);
+    library.db.prepare('DELETE FROM embeddings').run();
+    await expect(findNeighbors(library.db, { image: library.ids[0] })).rejects.toThrow(
+      /has no embedding for model "test-model" yet/,
+    );
   });
 
   it('keeps the matrix loaded between queries and reloads it when embeddings change', async () => {
