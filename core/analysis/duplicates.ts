@@ -150,7 +150,11 @@ export async function findDuplicates(db: Db, options: DuplicateOptions = {}): Pr
     const root = (i: number): number => {
       let r = i;
       while (parent[r] !== r) r = parent[r];
-      while (parent[i] !== r) [i, parent[i]] = [parent[i], r];
+      for (let node = i; parent[node] !== r; ) {
+        const next = parent[node];
+        parent[node] = r; // path compression
+        node = next;
+      }
       return r;
     };
     for (let i = 0; i < count; i++) {
