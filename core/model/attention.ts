@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { linearForward } from './linear.ts';
 
 /**
- * The core of multi-head self-attention, as the reference `Attention.forward` between its
- * `qkv` and `proj` layers: softmax(q·kᵀ·scale)·v per image and head. Tokens stay flattened
- * as [images·tokens, 3·dim] in and [images·tokens, dim] out so the dense layers around it are
- * plain 2-D products.
+ * Multi-head self-attention as the reference `Attention.forward` up to its `proj` layer:
+ * q, k, v = qkv(x), softmax(q·kᵀ·scale)·v per image and head. Tokens stay flattened as
+ * [images·tokens, dim] so the dense layers are plain 2-D products; the gradient is returned with
+ * respect to the qkv layer's output [images·tokens, 3·dim], for the block to back-propagate.
  */
 export interface AttentionShape {
   images: number;
@@ -17,32 +18,49 @@ export interface AttentionCache {
   q: tf.Tensor3D;
   k: tf.Tensor3D;
   v: tf.Tensor3D;
-  /** Softmax probabilities [images·heads, tokens, tokens]. */
+  /** Softmax probabilities [heads·images, tokens, tokens]. */
   probs: tf.Tensor3D;
 }
 
-/** Splits [images·tokens, 3·dim] into q, k, v of [images·heads, tokens, headDim]. */
-function splitHeads(qkv: tf.Tensor2D, s: AttentionShape): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
-  const perHead = tf.transpose(qkv.reshape([s.images, s.tokens, 3, s.heads, s.headDim]), [2, 0, 3, 1, 4]);
-  const [q, k, v] = tf.split(perHead, 3, 0);
-  const shape: [number, number, number] = [s.images * s.heads, s.tokens, s.headDim];
-  return [q.reshape(shape), k.reshape(shape), v.reshape(shape)];
+/**
+ * q, k and v of [heads·images, tokens, headDim] from the block's normalised tokens: three dense
+ * products on column slices of the `qkv` weight, each followed by a rank-4 transpose that keeps
+ * the last axis. Heads are laid out head-major. The wasm backend runs such transposes as block
+ * copies, while slicing activations or transposing at rank 5 is up to ~100x slower there.
+ */
+function projectHeads(
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  s: AttentionShape,
+): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
+  const dim = s.heads * s.headDim;
+  const part = (i: number) => {
+    const projected = linearForward(x, weight.slice([0, i * dim], [dim, dim]), bias.slice([i * dim], [dim]));
+    return tf
+      .transpose(projected.reshape([s.images, s.tokens, s.heads, s.headDim]), [2, 0, 1, 3])
+      .reshape([s.heads * s.images, s.tokens, s.headDim]) as tf.Tensor3D;
+  };
+  return [part(0), part(1), part(2)];
 }
 
-/** [images·heads, tokens, headDim] back to [images·tokens, heads·headDim]. */
+/** [heads·images, tokens, headDim] back to [images·tokens, heads·headDim]. */
 function mergeHeads(x: tf.Tensor3D, s: AttentionShape): tf.Tensor2D {
   return tf
-    .transpose(x.reshape([s.images, s.heads, s.tokens, s.headDim]), [0, 2, 1, 3])
+    .transpose(x.reshape([s.heads, s.images, s.tokens, s.headDim]), [1, 2, 0, 3])
     .reshape([s.images * s.tokens, s.heads * s.headDim]);
 }
 
+/** Attention of the normalised tokens x [images·tokens, dim], before the output projection. */
 export function attentionForward(
-  qkv: tf.Tensor2D,
+  x: tf.Tensor2D,
+  qkvWeight: tf.Tensor2D,
+  qkvBias: tf.Tensor1D,
   s: AttentionShape,
   cache?: (c: AttentionCache) => void,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const [q, k, v] = splitHeads(qkv, s);
+    const [q, k, v] = projectHeads(x, qkvWeight, qkvBias, s);
     const scores = tf.mul(tf.matMul(q, k, false, true), s.headDim ** -0.5);
     const probs = tf.softmax(scores) as tf.Tensor3D;
     const out = tf.matMul(probs, v) as tf.Tensor3D;
@@ -52,11 +70,17 @@ export function attentionForward(
 }
 
 /** The attention probabilities only (the last block's, for heatmaps): [images, heads, tokens, tokens]. */
-export function attentionProbabilities(qkv: tf.Tensor2D, s: AttentionShape): tf.Tensor4D {
+export function attentionProbabilities(
+  x: tf.Tensor2D,
+  qkvWeight: tf.Tensor2D,
+  qkvBias: tf.Tensor1D,
+  s: AttentionShape,
+): tf.Tensor4D {
   return tf.tidy(() => {
-    const [q, k] = splitHeads(qkv, s);
+    const [q, k] = projectHeads(x, qkvWeight, qkvBias, s);
     const scores = tf.mul(tf.matMul(q, k, false, true), s.headDim ** -0.5);
-    return tf.softmax(scores).reshape([s.images, s.heads, s.tokens, s.tokens]) as tf.Tensor4D;
+    const probs = tf.softmax(scores).reshape([s.heads, s.images, s.tokens, s.tokens]);
+    return tf.transpose(probs, [1, 0, 2, 3]) as tf.Tensor4D;
   });
 }
 
@@ -65,8 +89,8 @@ export function attentionBackward(cache: AttentionCache, dOut: tf.Tensor2D, s: A
   return tf.tidy(() => {
     const { q, k, v, probs } = cache;
     const dO = tf
-      .transpose(dOut.reshape([s.images, s.tokens, s.heads, s.headDim]), [0, 2, 1, 3])
-      .reshape([s.images * s.heads, s.tokens, s.headDim]);
+      .transpose(dOut.reshape([s.images, s.tokens, s.heads, s.headDim]), [2, 0, 1, 3])
+      .reshape([s.heads * s.images, s.tokens, s.headDim]);
     const dProbs = tf.matMul(dO, v, false, true);
     const dV = tf.matMul(probs, dO, true, false);
     // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P), then the scale of the scores.
@@ -74,8 +98,10 @@ export function attentionBackward(cache: AttentionCache, dOut: tf.Tensor2D, s: A
     const dScores = tf.mul(tf.mul(probs, tf.sub(dProbs, rowDot)), s.headDim ** -0.5);
     const dQ = tf.matMul(dScores, k);
     const dK = tf.matMul(dScores, q, true, false);
-    const stacked = tf.stack([dQ, dK, dV]).reshape([3, s.images, s.heads, s.tokens, s.headDim]);
-    return tf.transpose(stacked, [1, 3, 0, 2, 4]).reshape([s.images * s.tokens, 3 * s.heads * s.headDim]);
+    const stacked = tf.concat([dQ, dK, dV], 0).reshape([3 * s.heads, s.images, s.tokens, s.headDim]);
+    return tf
+      .transpose(stacked, [1, 2, 0, 3])
+      .reshape([s.images * s.tokens, 3 * s.heads * s.headDim]) as tf.Tensor2D;
   });
 }
 

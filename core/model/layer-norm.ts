@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { columnSums } from './column-sums.ts';
 
 /** LayerNorm over the last axis, as `nn.LayerNorm(dim, eps=1e-6)` in the reference ViT. */
 export const LAYER_NORM_EPS = 1e-6;
@@ -34,8 +35,8 @@ export function layerNormBackward(
 ): { dx: tf.Tensor2D; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D } {
   return tf.tidy(() => {
     const { normalized, inverseStd } = cache;
-    const dBeta = tf.sum(dy, 0) as tf.Tensor1D;
-    const dGamma = tf.sum(tf.mul(dy, normalized), 0) as tf.Tensor1D;
+    const dBeta = columnSums(dy);
+    const dGamma = columnSums(tf.mul(dy, normalized) as tf.Tensor2D);
     const dNormalized = tf.mul(dy, gamma);
     // dx = (dn - mean(dn) - n * mean(dn * n)) / std, the usual closed form.
     const meanD = tf.mean(dNormalized, -1, true);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { columnSums } from './column-sums.ts';
 
 /**
  * A dense layer `x · w + b` with `w` stored as [in, out] (the transpose of PyTorch's
@@ -30,7 +31,7 @@ export function linearBackward(
   return {
     dx: options.inputGradient ? product(dy, w) : null,
     dw: tf.tidy(() => tf.matMul(tf.transpose(x), dy) as tf.Tensor2D),
-    db: options.bias ? (tf.sum(dy, 0) as tf.Tensor1D) : null,
+    db: options.bias ? columnSums(dy) : null,
   };
 }
 

@@ -6,7 +6,7 @@ import {
   attentionForward,
   disposeAttentionCache,
 } from './attention.ts';
-import { geluBackward, geluForward } from './gelu.ts';
+import { type GeluCache, geluBackward, geluForward } from './gelu.ts';
 import { type LayerNormCache, layerNormBackward, layerNormForward } from './layer-norm.ts';
 import { linearBackward, linearForward } from './linear.ts';
 
@@ -52,6 +52,7 @@ interface BlockCache {
   norm2: LayerNormCache;
   normed2: tf.Tensor2D;
   hidden: tf.Tensor2D;
+  gelu: GeluCache;
   activated: tf.Tensor2D;
 }
 
@@ -81,8 +82,12 @@ export function blockForward(
       p['norm1.bias'] as tf.Tensor1D,
       record ? (c) => (cache.norm1 = c) : undefined,
     );
-    const qkv = linearForward(normed1, ...dense(p, 'attn.qkv'));
-    const attended = attentionForward(qkv, s, record ? (c) => (cache.attention = c) : undefined);
+    const attended = attentionForward(
+      normed1,
+      ...dense(p, 'attn.qkv'),
+      s,
+      record ? (c) => (cache.attention = c) : undefined,
+    );
     const projected = linearForward(attended, ...dense(p, 'attn.proj'));
     const x1 = tf.add(x, dropPath(projected, masks?.attention, s.images)) as tf.Tensor2D;
     const normed2 = layerNormForward(
@@ -92,11 +97,11 @@ export function blockForward(
       record ? (c) => (cache.norm2 = c) : undefined,
     );
     const hidden = linearForward(normed2, ...dense(p, 'mlp.fc1'));
-    const activated = geluForward(hidden) as tf.Tensor2D;
+    const activated = geluForward(hidden, record ? (c) => (cache.gelu = c) : undefined) as tf.Tensor2D;
     const out = linearForward(activated, ...dense(p, 'mlp.fc2'));
     if (keepForBackward) {
       keepForBackward({
-        ...(cache as Pick<BlockCache, 'norm1' | 'attention' | 'norm2'>),
+        ...(cache as Pick<BlockCache, 'norm1' | 'attention' | 'norm2' | 'gelu'>),
         normed1: tf.keep(normed1),
         attended: tf.keep(attended),
         normed2: tf.keep(normed2),
@@ -129,7 +134,7 @@ export function blockBackward(
         bias: true,
         inputGradient: true,
       });
-      const dHidden = geluBackward(c.hidden, fc2.dx as tf.Tensor2D) as tf.Tensor2D;
+      const dHidden = geluBackward(c.hidden, fc2.dx as tf.Tensor2D, c.gelu) as tf.Tensor2D;
       const fc1 = linearBackward(c.normed2, p['mlp.fc1.weight'] as tf.Tensor2D, dHidden, {
         bias: true,
         inputGradient: true,
@@ -172,7 +177,7 @@ export function blockBackward(
 function disposeBlockCache(c: BlockCache): void {
   disposeAttentionCache(c.attention);
   tf.dispose([c.norm1.normalized, c.norm1.inverseStd, c.norm2.normalized, c.norm2.inverseStd]);
-  tf.dispose([c.normed1, c.attended, c.normed2, c.hidden, c.activated]);
+  tf.dispose([c.normed1, c.attended, c.normed2, c.hidden, c.activated, c.gelu.cdf, c.gelu.pdf]);
 }
 
 type CustomGradFunction = Parameters<typeof tf.customGrad>[0];

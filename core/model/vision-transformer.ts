@@ -76,12 +76,8 @@ export class VisionTransformer {
         p['norm1.bias'] as tf.Tensor1D,
       );
       tokens.dispose();
-      const qkv = linearForward(
-        normed,
-        p['attn.qkv.weight'] as tf.Tensor2D,
-        p['attn.qkv.bias'] as tf.Tensor1D,
-      );
-      return attentionProbabilities(qkv, shape);
+      const weight = p['attn.qkv.weight'] as tf.Tensor2D;
+      return attentionProbabilities(normed, weight, p['attn.qkv.bias'] as tf.Tensor1D, shape);
     });
   }
 

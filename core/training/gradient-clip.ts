@@ -12,7 +12,8 @@ export function clipGradients(gradients: Map<string, tf.Tensor>, clip: number): 
     out.set(
       name,
       tf.tidy(() => {
-        const norm = tf.norm(gradient);
+        // sqrt(Σg²) rather than tf.norm, whose pow/abs form is slow on wasm.
+        const norm = tf.sqrt(tf.sum(tf.square(gradient)));
         const factor = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
         return tf.mul(gradient, factor);
       }),
