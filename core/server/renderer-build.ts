@@ -32,13 +32,19 @@ export async function ensureRendererBuilt(
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return outDir;
   log('Building the interface (once, ~20 s)…');
   const { build } = await import('vite');
-  await build({
-    configFile: join(projectRoot, 'renderer', 'vite.config.ts'),
-    // Production React even when the caller's NODE_ENV says otherwise (a test runner sets 'test').
-    mode: 'production',
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
+  // Vite and the React plugin decide "production" from NODE_ENV, which a test runner sets to 'test'.
+  const callerEnvironment = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(projectRoot, 'renderer', 'vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    if (callerEnvironment === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = callerEnvironment;
+  }
   return outDir;
 }
