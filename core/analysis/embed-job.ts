@@ -82,6 +82,8 @@ export async function embedLibrary(
     options.onProgress?.(tracker.update(0, { detail: { model: model.name } }));
     return finish(result, started);
   }
+  // The total is known now; opening a large model can take seconds.
+  options.onProgress?.(tracker.update(0, { detail: { model: model.name } }));
   const backbone = await openModelBackbone(db, libraryFile, model, {
     threads: options.threads,
     spinning: options.spinning,

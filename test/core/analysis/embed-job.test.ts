@@ -22,7 +22,7 @@ describe('embedLibrary', () => {
     const first = await embedLibrary(db, file, { batchSize: 8, onProgress: (e) => events.push(e) });
     expect(first).toMatchObject({ modelId, embedded: 21, alreadyEmbedded: 0, failed: [], cancelled: false });
     expect(first.engine).toMatch(/^onnxruntime /);
-    expect(events.map((e) => e.done)).toEqual([8, 16, 21]);
+    expect(events.map((e) => e.done)).toEqual([0, 8, 16, 21]);
     expect(events.at(-1)).toMatchObject({ job: 'embed', total: 21 });
 
     const { imageIds, dim, vectors } = loadEmbeddings(db, modelId);
@@ -61,7 +61,9 @@ describe('embedLibrary', () => {
     const result = await embedLibrary(db, file, {
       batchSize: 4,
       signal: controller.signal,
-      onProgress: () => controller.abort(),
+      onProgress: (event) => {
+        if (event.done > 0) controller.abort();
+      },
     });
     expect(result).toMatchObject({ cancelled: true, embedded: 4 });
     expect(loadEmbeddings(db, modelId).imageIds.length).toBe(4);
