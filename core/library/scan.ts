@@ -133,6 +133,7 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
     }
     if (signal?.aborted) break;
     foundBefore += contents?.files.length ?? 0;
+    onProgress?.(finding.update(foundBefore, { phase: 'finding images' }));
     work.push(...reconcile(db, folder, contents, summary, newlyMissing, started));
   }
   summary.found = foundBefore;

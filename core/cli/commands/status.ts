@@ -31,9 +31,8 @@ export function register(program: Command): void {
               folder.lastScanFinishedAt === null
                 ? 'scan unfinished: run `dinoscope scan` to continue'
                 : `scanned ${new Date(folder.lastScanFinishedAt).toLocaleString()}`;
-            lines.push(
-              `  ${folder.path.padEnd(width)}  ${String(folder.ok).padStart(7)} ok ${String(folder.error).padStart(5)} errors ${String(folder.missing).padStart(5)} missing   ${scanned}`,
-            );
+            const counts = `${folder.ok} ok, ${plural(folder.error, 'error')}, ${folder.missing} missing`;
+            lines.push(`  ${folder.path.padEnd(width)}  ${counts.padEnd(34)} ${scanned}`);
           }
           const formats = Object.entries(status.formats).map(([format, n]) => `${format} ${n}`);
           if (formats.length > 0) lines.push(`Formats: ${formats.join(', ')}`);
@@ -49,4 +48,5 @@ export function register(program: Command): void {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const megabytes = (bytes: number) =>
+  bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
