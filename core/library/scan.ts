@@ -25,8 +25,9 @@ import { describeFileSystemError, ImageReadFailure } from './read-failure.ts';
 
 /**
  * Files read and decoded at once. sharp decodes each on a libuv worker (4 by default) with one
- * libvips thread per image; measured on 2 cores (bench/scan.ts), 4 in flight keeps both busy while
- * files are read and hashed.
+ * libvips thread per image, so more than 4 only queue; 1 leaves a core idle while the main thread
+ * hashes and writes. Measured with `bench:scan --concurrency 1|2|4|8` on a busy 2-core machine:
+ * 1 was slowest, 2–8 within the noise; 4 keeps both cores busy with slack for the main thread.
  */
 export const DEFAULT_CONCURRENCY = 4;
 /** Files per transaction: a crash loses at most this many files' work (plus ~2 s, see below). */
