@@ -50,7 +50,7 @@ export function writeTorchSaveLegacy(file: string, root: PickleValue): void {
   object.bytes(0x2e);
   const keys = new PickleWriter();
   keys.bytes(0x80, 2, 0x28);
-  storages.forEach((_, key) => keys.string(String(key)));
+  for (let key = 0; key < storages.length; key++) keys.string(String(key));
   keys.bytes(0x6c, 0x2e); // LIST STOP
   const data = storages.flatMap((bytes, key) => {
     const count = Buffer.alloc(8);
@@ -106,7 +106,7 @@ function writeValue(p: PickleWriter, value: PickleValue, storages: Buffer[], leg
   elementSizes[key] = dtype === 'float16' ? 2 : 4;
   if (dtype === 'float16') {
     const half = Buffer.alloc(stored.length * 2);
-    stored.forEach((v, i) => half.writeUInt16LE(toHalf(v), i * 2));
+    for (let i = 0; i < stored.length; i++) half.writeUInt16LE(toHalf(stored[i]), i * 2);
     storages.push(half);
   } else storages.push(Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength));
   p.global('torch._utils', '_rebuild_tensor_v2');

@@ -34,12 +34,12 @@ function toHuggingFace(backbone: NamedTensors): NamedTensors {
     const qkv = /^blocks\.(\d+)\.attn\.qkv\.(weight|bias)$/.exec(name);
     if (qkv) {
       const third = tensor.data.length / 3;
-      ['query', 'key', 'value'].forEach((part, i) =>
+      for (const [i, part] of ['query', 'key', 'value'].entries()) {
         out.set(`encoder.layer.${qkv[1]}.attention.attention.${part}.${qkv[2]}`, {
           shape: [tensor.shape[0] / 3, ...tensor.shape.slice(1)],
           data: tensor.data.slice(i * third, (i + 1) * third),
-        }),
-      );
+        });
+      }
       continue;
     }
     const hf = name
