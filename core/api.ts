@@ -287,6 +287,8 @@ export interface ApiRequests {
   /** Steps logged so far by a run, oldest first (the charts' history before live events). */
   'training.metrics': { args: { runId: number }; result: TrainingMetric[] };
   'training.start': { args: TrainingOptions; result: JobInfo };
+  /** Continues a stopped run (paused, cancelled, failed, or cut short by a crash) from its last checkpoint. */
+  'training.resume': { args: { runId: number }; result: JobInfo };
   /** Saves a checkpoint and stops; `jobs.resume` continues it. */
   'training.pause': { args: { jobId: string }; result: JobInfo };
 

@@ -308,6 +308,15 @@ export class DinoscopeService {
 
       'training.pause': ({ jobId }) => this.jobs.pause(jobId),
 
+      'training.resume': ({ runId }) =>
+        this.startJob({
+          kind: 'train',
+          title: `Training run ${runId} (resumed)`,
+          args: ['train', '--resume', String(runId)],
+          resumeArgs: ['train', '--resume', String(runId)],
+          cancelBy: 'terminate',
+        }),
+
       'models.list': () => this.modelSummaries(),
 
       'models.importWeights': ({ path, name, heads }) => {

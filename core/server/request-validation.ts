@@ -123,6 +123,7 @@ const schemas: { [K in ApiRequestName]: Check } = {
     batchSize: optional(integer(1, 4096)),
   }),
   'training.pause': object({ jobId }),
+  'training.resume': object({ runId: id }),
   'models.list': none,
   'models.importWeights': object({
     path: absolutePath,

@@ -87,6 +87,7 @@ export function ThumbnailGrid({
                     alt={item.label}
                     loading="lazy"
                     decoding="async"
+                    onError={hideBrokenImage}
                   />
                   <span className="thumb-label">{item.note ?? item.label}</span>
                 </button>
@@ -99,4 +100,9 @@ export function ThumbnailGrid({
       </div>
     </div>
   );
+}
+
+/** A photo without a thumbnail (unreadable, or gone since) shows the empty tile, not a broken-image icon. */
+export function hideBrokenImage(event: { currentTarget: HTMLImageElement }): void {
+  event.currentTarget.style.visibility = 'hidden';
 }

@@ -25,7 +25,7 @@ void main() {
   gl_Position = vec4(position * scale + offset, 0.0, 1.0);
   float grow = highlight > 0.5 ? 2.4 : (selected > 0.5 ? 1.35 : 1.0);
   gl_PointSize = pointSize * grow;
-  float alpha = (anySelected > 0.5 && selected < 0.5) ? 0.18 : 0.92;
+  float alpha = (anySelected > 0.5 && selected < 0.5) ? 0.3 : 0.92;
   vColor = vec4(highlight > 0.5 ? vec3(1.0) : color, highlight > 0.5 ? 1.0 : alpha);
 }`;
 

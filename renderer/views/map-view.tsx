@@ -4,7 +4,7 @@ import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
 import { SavePathField } from '../components/path-field.tsx';
-import { ThumbnailGrid } from '../components/thumbnail-grid.tsx';
+import { hideBrokenImage, ThumbnailGrid } from '../components/thumbnail-grid.tsx';
 import { formatCount } from '../format.ts';
 import { clusterColor, clusterColorBytes, ScatterPlot } from '../map/scatter-gl.ts';
 import { navigate } from '../router.ts';
@@ -202,7 +202,7 @@ export function MapView() {
                         className="representative"
                         onClick={() => navigate({ view: 'photo', imageId: id })}
                       >
-                        <img src={bridge.mediaUrl('thumbnail', id)} alt="" />
+                        <img src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
                       </button>
                     ))}
                   </div>

@@ -284,14 +284,31 @@ function Fact({ label, value }: { label: string; value: string }) {
 }
 
 function RunSummary({ run }: { run: TrainingRunSummary }) {
+  const { run: request } = useApp();
+  const resumable =
+    run.status === 'paused' ||
+    run.status === 'cancelled' ||
+    run.status === 'failed' ||
+    run.status === 'running';
   return (
-    <dl className="facts">
-      <Fact label="Last run" value={`#${run.id} ${run.arch}`} />
-      <Fact label="Status" value={run.status} />
-      <Fact label="Epoch" value={`${run.epoch}${run.epochs ? ` / ${run.epochs}` : ''}`} />
-      <Fact label="Step" value={formatCount(run.step)} />
-      {run.message && <Fact label="Note" value={run.message} />}
-    </dl>
+    <>
+      <dl className="facts">
+        <Fact label="Last run" value={`#${run.id} ${run.arch}`} />
+        <Fact label="Status" value={run.status} />
+        <Fact label="Epoch" value={`${run.epoch}${run.epochs ? ` / ${run.epochs}` : ''}`} />
+        <Fact label="Step" value={formatCount(run.step)} />
+        {run.message && <Fact label="Note" value={run.message} />}
+      </dl>
+      {resumable && (
+        <button
+          type="button"
+          className="primary"
+          onClick={() => request(() => bridge.invoke('training.resume', { runId: run.id }))}
+        >
+          Resume run {run.id}
+        </button>
+      )}
+    </>
   );
 }
 
