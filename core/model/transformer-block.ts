@@ -13,8 +13,8 @@ import { linearBackward, linearForward } from './linear.ts';
 /**
  * One pre-norm transformer block, as the reference `Block`:
  *   x = x + drop_path(attn(norm1(x)));  x = x + drop_path(mlp(norm2(x)))
- * with a hand-written backward. Training recomputes each block's forward inside its backward
- * (activation checkpointing): only block inputs live across the whole step, which keeps
+ * with a hand-written backward. Training may recompute a block's forward inside its backward
+ * (activation checkpointing): then only block inputs live across the whole step, which keeps
  * 224-px batches inside the 4 GiB wasm heap (ENGINE-NOTES) and needs no nested autograd tape.
  */
 export const BLOCK_PARAMETERS = [
@@ -44,16 +44,21 @@ export interface DropPathMasks {
   mlp: tf.Tensor2D;
 }
 
-interface BlockCache {
+/** What the backward needs from the forward; the cheap rest (the normalised-then-scaled inputs of the
+ * dense layers, GELU's output) is recomputed from it. */
+export interface BlockCache {
   norm1: LayerNormCache;
-  normed1: tf.Tensor2D;
   attention: AttentionCache;
   attended: tf.Tensor2D;
   norm2: LayerNormCache;
-  normed2: tf.Tensor2D;
   hidden: tf.Tensor2D;
   gelu: GeluCache;
-  activated: tf.Tensor2D;
+}
+
+/** Bytes a block keeps for its backward: 18 values of width `dim` per token, plus the attention matrix. */
+export function blockCacheBytes(s: AttentionShape): number {
+  const dim = s.heads * s.headDim;
+  return 4 * s.images * s.tokens * (18 * dim + s.heads * s.tokens + 2);
 }
 
 const dense = (p: BlockParameters, name: 'attn.qkv' | 'attn.proj' | 'mlp.fc1' | 'mlp.fc2') =>
@@ -102,40 +107,49 @@ export function blockForward(
     if (keepForBackward) {
       keepForBackward({
         ...(cache as Pick<BlockCache, 'norm1' | 'attention' | 'norm2' | 'gelu'>),
-        normed1: tf.keep(normed1),
         attended: tf.keep(attended),
-        normed2: tf.keep(normed2),
         hidden: tf.keep(hidden),
-        activated: tf.keep(activated),
       });
     }
     return tf.add(x1, dropPath(out, masks?.mlp, s.images)) as tf.Tensor2D;
   });
 }
 
+/** Runs the block forward keeping what its backward needs. */
+export function blockForwardForBackward(
+  x: tf.Tensor2D,
+  p: BlockParameters,
+  s: AttentionShape,
+  masks: DropPathMasks | null,
+): { y: tf.Tensor2D; cache: BlockCache } {
+  let cache: BlockCache | undefined;
+  const y = blockForward(x, p, s, masks, (c) => (cache = c));
+  return { y, cache: cache as BlockCache };
+}
+
 /**
- * Recomputes the block from its input and returns the gradients of the input and of every
- * parameter (in BLOCK_PARAMETERS order) for the upstream gradient `dy`.
+ * Gradients of the input and of every parameter (in BLOCK_PARAMETERS order) for the upstream
+ * gradient `dy`, from the forward's cache, which it disposes.
  */
 export function blockBackward(
-  x: tf.Tensor2D,
+  c: BlockCache,
   p: BlockParameters,
   s: AttentionShape,
   masks: DropPathMasks | null,
   dy: tf.Tensor2D,
 ): { dx: tf.Tensor2D; dParams: Record<BlockParameterName, tf.Tensor> } {
-  let cache: BlockCache | undefined;
-  blockForward(x, p, s, masks, (c) => (cache = c)).dispose();
-  const c = cache as BlockCache;
   try {
     return tf.tidy(() => {
+      const scaled = (n: LayerNormCache, name: 'norm1' | 'norm2') =>
+        tf.add(tf.mul(n.normalized, p[`${name}.weight`]), p[`${name}.bias`]) as tf.Tensor2D;
       const dOut = dropPath(dy, masks?.mlp, s.images);
-      const fc2 = linearBackward(c.activated, p['mlp.fc2.weight'] as tf.Tensor2D, dOut, {
+      const activated = tf.mul(c.hidden, c.gelu.cdf) as tf.Tensor2D;
+      const fc2 = linearBackward(activated, p['mlp.fc2.weight'] as tf.Tensor2D, dOut, {
         bias: true,
         inputGradient: true,
       });
       const dHidden = geluBackward(c.hidden, fc2.dx as tf.Tensor2D, c.gelu) as tf.Tensor2D;
-      const fc1 = linearBackward(c.normed2, p['mlp.fc1.weight'] as tf.Tensor2D, dHidden, {
+      const fc1 = linearBackward(scaled(c.norm2, 'norm2'), p['mlp.fc1.weight'] as tf.Tensor2D, dHidden, {
         bias: true,
         inputGradient: true,
       });
@@ -147,7 +161,7 @@ export function blockBackward(
         inputGradient: true,
       });
       const dQkv = attentionBackward(c.attention, proj.dx as tf.Tensor2D, s);
-      const qkv = linearBackward(c.normed1, p['attn.qkv.weight'] as tf.Tensor2D, dQkv, {
+      const qkv = linearBackward(scaled(c.norm1, 'norm1'), p['attn.qkv.weight'] as tf.Tensor2D, dQkv, {
         bias: true,
         inputGradient: true,
       });
@@ -177,33 +191,46 @@ export function blockBackward(
 function disposeBlockCache(c: BlockCache): void {
   disposeAttentionCache(c.attention);
   tf.dispose([c.norm1.normalized, c.norm1.inverseStd, c.norm2.normalized, c.norm2.inverseStd]);
-  tf.dispose([c.normed1, c.attended, c.normed2, c.hidden, c.activated, c.gelu.cdf, c.gelu.pdf]);
+  tf.dispose([c.attended, c.hidden, c.gelu.cdf, c.gelu.pdf]);
 }
 
 type CustomGradFunction = Parameters<typeof tf.customGrad>[0];
 
 /**
- * The block as one autograd node whose backward recomputes it: the tape keeps only the block's
- * input (and the drop-path masks), never its intermediate activations.
+ * The block as one autograd node. With `recompute` its backward runs the forward again and the
+ * tape keeps only the block's input (activation checkpointing: ~1/4 more work, a fraction of the
+ * memory); without, the forward's cache is kept until the backward consumes it.
  */
-export function checkpointedBlock(
+export function trainingBlock(
   x: tf.Tensor2D,
   p: BlockParameters,
   s: AttentionShape,
   masks: DropPathMasks | null,
+  recompute: boolean,
 ): tf.Tensor2D {
   const parameters = BLOCK_PARAMETERS.map((name) => p[name]);
   const node = tf.customGrad(((...args: unknown[]) => {
     const save = args[args.length - 1] as (t: tf.Tensor[]) => void;
     const input = args[0] as tf.Tensor2D;
     save(masks ? [input, masks.attention, masks.mlp] : [input]);
+    let kept: BlockCache | null = null;
+    let value: tf.Tensor2D;
+    if (recompute) value = blockForward(input, p, s, masks);
+    else ({ y: value, cache: kept } = blockForwardForBackward(input, p, s, masks));
     return {
-      value: blockForward(input, p, s, masks),
+      value,
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const savedMasks = masks
           ? { attention: saved[1] as tf.Tensor2D, mlp: saved[2] as tf.Tensor2D }
           : null;
-        const { dx, dParams } = blockBackward(saved[0] as tf.Tensor2D, p, s, savedMasks, dy);
+        let cache = kept;
+        kept = null;
+        if (!cache) {
+          const again = blockForwardForBackward(saved[0] as tf.Tensor2D, p, s, savedMasks);
+          again.y.dispose();
+          cache = again.cache;
+        }
+        const { dx, dParams } = blockBackward(cache, p, s, savedMasks, dy);
         return [dx, ...BLOCK_PARAMETERS.map((name) => dParams[name])];
       },
     };

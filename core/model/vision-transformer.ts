@@ -17,8 +17,8 @@ import {
   BLOCK_PARAMETERS,
   type BlockParameters,
   blockForward,
-  checkpointedBlock,
   type DropPathMasks,
+  trainingBlock,
 } from './transformer-block.ts';
 import type { VitConfig } from './vit-config.ts';
 
@@ -104,24 +104,35 @@ export class VisionTransformer {
 
   /**
    * The class embedding [B, D] as a differentiable function of the parameters, for training.
-   * Each block is recomputed in the backward (activation checkpointing). With `dropPathRate`,
+   * `keptBlocks`: how many blocks (from the first) keep their activations for the backward; the
+   * others recompute them (activation checkpointing). Default: all kept. With `dropPath`,
    * stochastic depth as the reference: rate i·r/(depth−1) for block i, one draw per image.
    */
-  forwardForTraining(images: tf.Tensor4D, dropPath?: { rate: number; random: Uniform }): tf.Tensor2D {
+  forwardForTraining(
+    images: tf.Tensor4D,
+    options: { dropPath?: { rate: number; random: Uniform }; keptBlocks?: number } = {},
+  ): tf.Tensor2D {
+    const { dropPath, keptBlocks = this.config.depth } = options;
     return tf.tidy(() => {
       const { tokens: embedded, shape } = this.embed(images, true);
       let tokens = embedded;
       for (let i = 0; i < this.config.depth; i++) {
-        const masks = dropPath
-          ? dropPathMasks(blockDropRate(dropPath.rate, i, this.config.depth), shape.images, dropPath.random)
-          : null;
-        tokens = checkpointedBlock(tokens, this.blockParameters(i), shape, masks);
+        const rate = dropPath ? blockDropRate(dropPath.rate, i, this.config.depth) : 0;
+        const masks = dropPath ? dropPathMasks(rate, shape.images, dropPath.random) : null;
+        tokens = trainingBlock(tokens, this.blockParameters(i), shape, masks, i >= keptBlocks);
       }
       const cls = tokens
         .reshape([shape.images, shape.tokens, this.config.embedDim])
         .slice([0, 0, 0], [-1, 1, -1]);
       return this.finalNorm(cls.reshape([shape.images, this.config.embedDim]) as tf.Tensor2D);
     });
+  }
+
+  /** The token layout of a batch of this size: what `blockCacheBytes` needs to budget memory. */
+  tokenShape(images: number, height: number, width: number): AttentionShape {
+    const { patchSize: p, embedDim, numHeads } = this.config;
+    const tokens = 1 + Math.floor(height / p) * Math.floor(width / p);
+    return { images, tokens, heads: numHeads, headDim: embedDim / numHeads };
   }
 
   /** The weights with the reference names and shapes. */

@@ -4,6 +4,7 @@ import { DinoHead, type DinoHeadConfig } from '../model/dino-head.ts';
 import type { Uniform } from '../model/initialisation.ts';
 import { toComputeLayout, toReferenceLayout } from '../model/parameter-layout.ts';
 import type { ParameterSet } from '../model/parameter-set.ts';
+import { blockCacheBytes } from '../model/transformer-block.ts';
 import { VisionTransformer } from '../model/vision-transformer.ts';
 import type { VitConfig } from '../model/vit-config.ts';
 import { ADAMW_DEFAULTS, AdamW, type AdamWOptions, isDecayed } from './adamw.ts';
@@ -40,6 +41,11 @@ export interface DinoStepConfig {
   /** EMA momentum of the loss center (reference 0.9). */
   centerMomentum: number;
   adamw: AdamWOptions;
+  /**
+   * Memory the student's activations may keep for the backward (1.5 GB leaves room in the wasm
+   * backend's 4 GiB heap); blocks beyond it recompute their forward in the backward instead.
+   */
+  activationMemoryBytes: number;
 }
 
 export const DINO_STEP_DEFAULTS: DinoStepConfig = {
@@ -49,6 +55,7 @@ export const DINO_STEP_DEFAULTS: DinoStepConfig = {
   studentTemp: 0.1,
   centerMomentum: 0.9,
   adamw: ADAMW_DEFAULTS,
+  activationMemoryBytes: 1.5e9,
 };
 
 /** The schedules' values for this step (see schedules.ts and dino-loss.ts). */
@@ -269,18 +276,33 @@ export class DinoTrainingState {
    * the backbone together, as the reference `MultiCropWrapper`, then the head sees all at once.
    */
   private studentForward(crops: tf.Tensor4D[], random: Uniform): tf.Tensor2D {
-    const features: tf.Tensor2D[] = [];
-    let start = 0;
-    while (start < crops.length) {
-      let end = start + 1;
-      while (end < crops.length && crops[end].shape[2] === crops[start].shape[2]) end++;
-      const group = end - start > 1 ? tf.concat(crops.slice(start, end), 0) : crops[start];
-      const dropPath =
-        this.settings.dropPathRate > 0 ? { rate: this.settings.dropPathRate, random } : undefined;
-      features.push(this.student.backbone.forwardForTraining(group, dropPath));
-      start = end;
+    const groups: tf.Tensor4D[][] = [];
+    for (const crop of crops) {
+      const last = groups[groups.length - 1];
+      if (last && last[0].shape[2] === crop.shape[2]) last.push(crop);
+      else groups.push([crop]);
     }
+    const keptBlocks = this.keptBlocks(groups);
+    const dropPath =
+      this.settings.dropPathRate > 0 ? { rate: this.settings.dropPathRate, random } : undefined;
+    const features = groups.map((group) =>
+      this.student.backbone.forwardForTraining(group.length > 1 ? tf.concat(group, 0) : group[0], {
+        dropPath,
+        keptBlocks,
+      }),
+    );
     return this.student.head.forward(features.length > 1 ? tf.concat(features, 0) : features[0]);
+  }
+
+  /** How many blocks can keep their activations within `activationMemoryBytes`; the rest recompute. */
+  private keptBlocks(groups: tf.Tensor4D[][]): number {
+    const backbone = this.student.backbone;
+    const perBlock = groups.reduce((bytes, group) => {
+      const [, height, width] = group[0].shape;
+      const images = group.reduce((n, crop) => n + crop.shape[0], 0);
+      return bytes + blockCacheBytes(backbone.tokenShape(images, height, width));
+    }, 0);
+    return Math.min(backbone.config.depth, Math.floor(this.settings.activationMemoryBytes / perBlock));
   }
 
   /** The teacher's backbone weights: what training produces for embeddings and export. */

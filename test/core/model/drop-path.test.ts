@@ -54,7 +54,7 @@ describe('drop-path (stochastic depth)', () => {
     expect(maxAbsDifference(take(model.forwardForTraining(images)), reference)).toBeLessThan(1e-5);
     // Block 0 has rate 0 and block 1 rate 0.5: its two branches are each dropped or doubled, so the
     // same image comes out in one of 4 ways, each with probability 1/4.
-    const out = take(model.forwardForTraining(images, { rate: 0.5, random: lcg(11) }));
+    const out = take(model.forwardForTraining(images, { dropPath: { rate: 0.5, random: lcg(11) } }));
     const outcomes = new Map<string, number>();
     for (let i = 0; i < copies; i++) {
       const key = Array.from(out.subarray(i * 16, i * 16 + 4), (v) => v.toFixed(3)).join(',');

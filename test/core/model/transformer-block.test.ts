@@ -7,7 +7,8 @@ import {
   type BlockParameters,
   blockBackward,
   blockForward,
-  checkpointedBlock,
+  blockForwardForBackward,
+  trainingBlock,
 } from '../../../core/model/transformer-block.ts';
 import { maxAbsDifference, take } from './reference-fixtures.ts';
 
@@ -65,8 +66,9 @@ describe('transformer block backward', () => {
       const expected = tf.grads((...inputs: tf.Tensor[]) =>
         tf.sum(tf.mul(blockForward(inputs[0] as tf.Tensor2D, rebuild(inputs), shape, masks), weights)),
       )(all);
-      const dy = weights;
-      const { dx, dParams } = blockBackward(x, params, shape, masks, dy);
+      const { y, cache } = blockForwardForBackward(x, params, shape, masks);
+      y.dispose();
+      const { dx, dParams } = blockBackward(cache, params, shape, masks, weights);
       expect(maxAbsDifference(take(dx), take(expected[0]))).toBeLessThan(1e-4);
       BLOCK_PARAMETERS.forEach((name, i) => {
         expect(maxAbsDifference(take(dParams[name]), take(expected[i + 1])), name).toBeLessThan(1e-4);
@@ -75,27 +77,29 @@ describe('transformer block backward', () => {
     });
   }
 
-  it('as a checkpointed autograd node: same gradients, and no tensor left behind', () => {
-    const loss = (block: (input: tf.Tensor2D) => tf.Tensor2D) => () =>
-      tf.sum(tf.mul(block(x), weights)) as tf.Scalar;
-    const variables = BLOCK_PARAMETERS.map((n) => params[n] as tf.Variable);
-    const plain = tf.variableGrads(
-      loss((input) => blockForward(input, params, shape, null)),
-      variables,
-    );
-    const before = tf.memory().numTensors;
-    const checkpointed = tf.variableGrads(
-      loss((input) => checkpointedBlock(input, params, shape, null)),
-      variables,
-    );
-    expect(take(checkpointed.value)).toEqual(take(plain.value));
-    for (const v of variables) {
-      expect(maxAbsDifference(take(checkpointed.grads[v.name]), take(plain.grads[v.name]))).toBeLessThan(
-        1e-4,
+  for (const recompute of [true, false]) {
+    it(`as an autograd node${recompute ? ' that recomputes its forward' : ' that keeps its activations'}: same gradients, no tensor left behind`, () => {
+      const loss = (block: (input: tf.Tensor2D) => tf.Tensor2D) => () =>
+        tf.sum(tf.mul(block(x), weights)) as tf.Scalar;
+      const variables = BLOCK_PARAMETERS.map((n) => params[n] as tf.Variable);
+      const plain = tf.variableGrads(
+        loss((input) => blockForward(input, params, shape, null)),
+        variables,
       );
-    }
-    expect(tf.memory().numTensors).toBe(before - 1 - variables.length);
-  });
+      const before = tf.memory().numTensors;
+      const checkpointed = tf.variableGrads(
+        loss((input) => trainingBlock(input, params, shape, null, recompute)),
+        variables,
+      );
+      expect(take(checkpointed.value)).toEqual(take(plain.value));
+      for (const v of variables) {
+        expect(maxAbsDifference(take(checkpointed.grads[v.name]), take(plain.grads[v.name]))).toBeLessThan(
+          1e-4,
+        );
+      }
+      expect(tf.memory().numTensors).toBe(before - 1 - variables.length);
+    });
+  }
 });
 
 describe('transformer block drop-path', () => {
