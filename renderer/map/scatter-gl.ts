@@ -25,7 +25,7 @@ void main() {
   gl_Position = vec4(position * scale + offset, 0.0, 1.0);
   float grow = highlight > 0.5 ? 2.4 : (selected > 0.5 ? 1.35 : 1.0);
   gl_PointSize = pointSize * grow;
-  float alpha = (anySelected > 0.5 && selected < 0.5) ? 0.3 : 0.92;
+  float alpha = (anySelected > 0.5 && selected < 0.5) ? 0.35 : 0.92;
   vColor = vec4(highlight > 0.5 ? vec3(1.0) : color, highlight > 0.5 ? 1.0 : alpha);
 }`;
 
@@ -201,7 +201,8 @@ export class ScatterPlot {
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     gl.enable(gl.BLEND);
-    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    // Colour blends by alpha; the canvas's own alpha accumulates (not squared), so dimmed points stay visible.
+    gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
