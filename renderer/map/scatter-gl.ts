@@ -25,8 +25,10 @@ void main() {
   gl_Position = vec4(position * scale + offset, 0.0, 1.0);
   float grow = highlight > 0.5 ? 2.4 : (selected > 0.5 ? 1.35 : 1.0);
   gl_PointSize = pointSize * grow;
-  float alpha = (anySelected > 0.5 && selected < 0.5) ? 0.35 : 0.92;
-  vColor = vec4(highlight > 0.5 ? vec3(1.0) : color, highlight > 0.5 ? 1.0 : alpha);
+  // Outside a selection, points fade toward slate: still there, clearly not chosen.
+  bool dimmed = anySelected > 0.5 && selected < 0.5;
+  vec3 shown = dimmed ? mix(color, vec3(0.42, 0.45, 0.52), 0.7) : color;
+  vColor = vec4(highlight > 0.5 ? vec3(1.0) : shown, highlight > 0.5 ? 1.0 : (dimmed ? 0.5 : 0.92));
 }`;
 
 const FRAGMENT = `#version 300 es

@@ -189,14 +189,28 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
       .evaluate((img: HTMLImageElement) => img.decode());
     await shot('1-library');
 
-    // Training: a short run of the quick preset.
+    // A file that is not a checkpoint: the import job fails and says why and what to do.
     await page.getByRole('link', { name: 'Training' }).click();
+    await page.getByLabel('Weights file').fill(join(photos, 'generated', 'kind0-0.jpg'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const failedImport = page.locator(
+      'main .job-card[data-job-kind="import-weights"][data-job-status="failed"]',
+    );
+    await failedImport.waitFor({ timeout: 60_000 });
+    expect(await failedImport.locator('.failure').textContent()).toMatch(
+      /kind0-0\.jpg.*Check that the file is a DINO checkpoint/s,
+    );
+    await page.getByRole('alert').first().waitFor();
+    await shot('2-import-error');
+    for (const close of await page.getByRole('button', { name: 'Dismiss' }).all()) await close.click();
+
+    // Training: a short run of the quick preset.
     await page.getByLabel('Epochs').fill('1');
     await page.getByLabel('Batch').fill('32');
     await page.getByRole('button', { name: 'Start training' }).click();
     await waitForJob('train', 180_000);
     await page.locator('.chart').first().waitFor();
-    await shot('2-training');
+    await shot('3-training');
 
     // Embed, then map.
     await page.getByRole('button', { name: 'Embed photos' }).click();
@@ -222,10 +236,10 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await tooltip.waitFor();
     expect(await tooltip.getAttribute('data-image-id')).toBe(String(target.imageId));
     await tooltip.locator('img').evaluate((img: HTMLImageElement) => img.decode());
-    await shot('3-map-hover');
+    await shot('4-map-hover');
     await page.locator('.clusters li button').first().click();
     await page.locator('.selection-panel').waitFor();
-    await shot('4-map-selection');
+    await shot('5-map-selection');
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.mouse.click(target.x, target.y);
     await page.waitForURL(`**/#/photo/${target.imageId}`);
@@ -236,14 +250,14 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     expect(await page.locator('.neighbours .thumb').count()).toBe(Math.min(24, photoCount - 1));
     expect(await neighbour.textContent()).toMatch(/similarity (0|1)\.\d{3}/);
     await page.locator('img.photo').evaluate((img: HTMLImageElement) => img.decode());
-    await shot('5-photo');
+    await shot('6-photo');
     await page.getByLabel('Attention', { exact: true }).check();
     await page.locator('.attention-overlay').waitFor({ timeout: 60_000 });
-    await shot('6-attention');
+    await shot('7-attention');
     await page.getByLabel('Attention head').selectOption('0');
     await page.getByLabel('60 % mass mask').check();
     expect(await page.locator('.attention-overlay').getAttribute('data-mask')).toBe('on');
-    await shot('7-attention-mask');
+    await shot('8-attention-mask');
     const next = await neighbour.getAttribute('data-image-id');
     await neighbour.click();
     await page.waitForURL(`**/#/photo/${next}`);
@@ -253,7 +267,7 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await page.getByRole('button', { name: 'Find duplicates' }).click();
     await page.locator('.duplicate-group').first().waitFor({ timeout: 60_000 });
     expect(await page.locator('.duplicate-group .keeper').count()).toBeGreaterThanOrEqual(1);
-    await shot('8-duplicates');
+    await shot('9-duplicates');
 
     // Export: features as .npy, read back.
     await page.getByRole('link', { name: 'Export' }).click();
@@ -261,7 +275,7 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await page.getByLabel('Save as').first().fill(npy);
     await page.getByRole('button', { name: 'Export features' }).click();
     await waitForJob('export-features', 60_000);
-    await shot('9-export');
+    await shot('10-export');
     const bytes = readFileSync(npy);
     expect(bytes.subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
     const headerLength = bytes.readUInt16LE(8);
@@ -372,7 +386,7 @@ describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
     });
     await large.locator(`.thumb[title="img-${count - 1}.jpg"]`).waitFor();
     expect(await large.locator('.thumb').count()).toBeLessThan(400);
-    await large.screenshot({ path: join(shots, '10-large-library.png') });
+    await large.screenshot({ path: join(shots, '11-large-library.png') });
   });
 
   it('draws every point of the map and still picks the one under the mouse', {
@@ -409,6 +423,6 @@ describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
       .getByRole('heading', { name: `${Math.ceil(count / 12).toLocaleString('en-US')} selected` })
       .waitFor();
     await large.mouse.wheel(0, -600);
-    await large.screenshot({ path: join(shots, '11-large-map.png') });
+    await large.screenshot({ path: join(shots, '12-large-map.png') });
   });
 });
