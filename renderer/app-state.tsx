@@ -63,6 +63,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const [revision, setRevision] = useState(0);
   const [metrics, setMetrics] = useState(() => new Map<string, TrainingMetric[]>());
   const nextNotice = useRef(1);
+  const lastScanRefresh = useRef(0);
 
   const notify = useCallback((notice: Omit<Notice, 'id'>) => {
     const id = nextNotice.current++;
@@ -96,6 +97,16 @@ export function AppProvider({ children }: { children: ReactNode }) {
   useBridgeEvents((event) => {
     if (event.type === 'job') {
       setJobs((list) => [event.job, ...list.filter((job) => job.id !== event.job.id)]);
+      // While a scan runs, the counts and the grid fill in every few seconds instead of at the end.
+      if (
+        event.job.kind === 'scan' &&
+        event.job.status === 'running' &&
+        Date.now() - lastScanRefresh.current > 3000
+      ) {
+        lastScanRefresh.current = Date.now();
+        refresh();
+        setRevision((value) => value + 1);
+      }
       if (event.job.status === 'failed' && event.job.failure) {
         notify({
           kind: 'error',
