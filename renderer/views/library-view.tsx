@@ -16,8 +16,8 @@ function useImagePages(revision: number) {
   const loading = useRef(new Set<number>());
   const [, setVersion] = useState(0);
 
-  const load = useCallback(async (page: number) => {
-    if (pages.current.has(page) || loading.current.has(page)) return;
+  const load = useCallback(async (page: number, again = false) => {
+    if ((!again && pages.current.has(page)) || loading.current.has(page)) return;
     loading.current.add(page);
     try {
       const result = await bridge.invoke('library.images', {
@@ -33,10 +33,12 @@ function useImagePages(revision: number) {
     }
   }, []);
 
+  // When the library changes, the pages on hand are fetched again and replaced as they arrive, so
+  // the grid never blinks back to placeholders (a running scan refreshes it every few seconds).
   useEffect(() => {
-    pages.current = new Map();
     void revision;
-    void load(0).catch(() => {});
+    const held = [...pages.current.keys()];
+    for (const page of held.length > 0 ? held : [0]) void load(page, true).catch(() => {});
   }, [revision, load]);
 
   const itemAt = (index: number) => {
