@@ -14,6 +14,7 @@ function useImagePages(revision: number) {
   const [total, setTotal] = useState(0);
   const pages = useRef(new Map<number, ImageSummary[]>());
   const loading = useRef(new Set<number>());
+  const visiblePages = useRef<number[]>([0]);
   const [, setVersion] = useState(0);
 
   const load = useCallback(async (page: number, again = false) => {
@@ -37,8 +38,9 @@ function useImagePages(revision: number) {
   // the grid never blinks back to placeholders (a running scan refreshes it every few seconds).
   useEffect(() => {
     void revision;
-    const held = [...pages.current.keys()];
-    for (const page of held.length > 0 ? held : [0]) void load(page, true).catch(() => {});
+    for (const page of pages.current.keys())
+      if (!visiblePages.current.includes(page)) pages.current.delete(page);
+    for (const page of visiblePages.current) void load(page, true).catch(() => {});
   }, [revision, load]);
 
   const itemAt = (index: number) => {
@@ -47,7 +49,9 @@ function useImagePages(revision: number) {
   };
   const onVisibleRange = useCallback(
     (start: number, end: number) => {
+      visiblePages.current = [];
       for (let page = Math.floor(start / PAGE); page <= Math.floor(Math.max(start, end - 1) / PAGE); page++) {
+        visiblePages.current.push(page);
         void load(page).catch(() => {});
       }
     },
