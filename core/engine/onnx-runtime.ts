@@ -70,7 +70,7 @@ export function preferredExecutionProviders(
     if (backends.get('cuda') || cudaProviderInstalled()) providers.push('cuda');
     else
       note =
-        'CUDA provider not installed: ONNXRUNTIME_NODE_INSTALL_CUDA=v12 npm rebuild onnxruntime-node adds it';
+        'no CUDA provider installed; with an NVIDIA GPU: node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12';
   }
   if (platform === 'win32' && backends.has('dml')) providers.push('dml');
   if (platform === 'darwin' && backends.has('coreml')) providers.push('coreml');
