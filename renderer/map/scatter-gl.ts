@@ -27,8 +27,8 @@ void main() {
   gl_PointSize = pointSize * grow;
   // Outside a selection, points fade toward slate: still there, clearly not chosen.
   bool dimmed = anySelected > 0.5 && selected < 0.5;
-  vec3 shown = dimmed ? mix(color, vec3(0.42, 0.45, 0.52), 0.7) : color;
-  vColor = vec4(highlight > 0.5 ? vec3(1.0) : shown, highlight > 0.5 ? 1.0 : (dimmed ? 0.5 : 0.92));
+  vec3 shown = dimmed ? mix(color, vec3(0.55, 0.58, 0.65), 0.6) : color;
+  vColor = vec4(highlight > 0.5 ? vec3(1.0) : shown, highlight > 0.5 ? 1.0 : (dimmed ? 0.7 : 0.92));
 }`;
 
 const FRAGMENT = `#version 300 es
