@@ -241,6 +241,26 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await page.locator('.selection-panel').waitFor();
     await shot('5-map-selection');
     await page.getByRole('button', { name: 'Clear' }).click();
+    // Lasso: a drawn square around the hovered point selects it (and its close neighbours).
+    await page.getByRole('button', { name: 'Lasso' }).click();
+    await page.mouse.move(target.x - 30, target.y - 30);
+    await page.mouse.down();
+    for (const [dx, dy] of [
+      [30, -30],
+      [30, 30],
+      [-30, 30],
+      [-30, -30],
+    ]) {
+      await page.mouse.move(target.x + dx, target.y + dy, { steps: 4 });
+    }
+    await page.mouse.up();
+    await expect.poll(() => page.locator('.selection-panel h2').textContent()).toMatch(/^\d+ selected$/);
+    await page.getByRole('button', { name: 'Show as grid' }).click();
+    await page.locator(`.modal .thumb[data-image-id="${target.imageId}"]`).waitFor();
+    await shot('5b-lasso-grid');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Lasso' }).click();
     await page.mouse.click(target.x, target.y);
     await page.waitForURL(`**/#/photo/${target.imageId}`);
 
