@@ -81,10 +81,12 @@ export function dinoLoss(
   });
 }
 
-/** center ← m·center + (1 − m)·mean of the teacher outputs over the batch. */
-export function updatedCenter(center: tf.Tensor, teacherOutput: tf.Tensor2D, momentum: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    const batchCenter = tf.div(tf.sum(teacherOutput, 0, true), teacherOutput.shape[0]);
-    return tf.add(tf.mul(center, momentum), tf.mul(batchCenter, 1 - momentum)) as tf.Tensor2D;
-  });
+/** center ← m·center + (1 − m)·batchCenter, the batch center being the mean of the teacher's outputs. */
+export function updatedCenter(center: tf.Tensor, batchCenter: tf.Tensor2D, momentum: number): tf.Tensor2D {
+  return tf.tidy(() => tf.add(tf.mul(center, momentum), tf.mul(batchCenter, 1 - momentum)) as tf.Tensor2D);
+}
+
+/** The mean of the teacher's outputs over the batch [1, outDim] (the reference's `update_center`). */
+export function batchCenter(teacherOutput: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.div(tf.sum(teacherOutput, 0, true), teacherOutput.shape[0]) as tf.Tensor2D);
 }

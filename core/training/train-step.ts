@@ -67,6 +67,18 @@ export interface StepSchedule {
   teacherTemp: number;
 }
 
+/** What `computeGradients` gives for one share of a batch. */
+export interface ShardGradients {
+  /** Gradients of weight·loss, by student parameter name. */
+  gradients: Map<string, tf.Tensor>;
+  /** The share's own loss (not weighted). */
+  loss: number;
+  teacherEntropy: number;
+  /** Σ of the teacher's output rows [1, outDim], for the center. */
+  teacherOutputSum: tf.Tensor2D;
+  teacherRows: number;
+}
+
 export interface StepResult {
   loss: number;
   /** Mean entropy of the teacher's targets in nats: near 0 or ln(outDim) over a long window means collapse. */
@@ -215,34 +227,61 @@ export class DinoTrainingState {
    * local ones, each NHWC [B, H, W, 3]. `random` draws the student's drop-path masks.
    */
   step(crops: tf.Tensor4D[], schedule: StepSchedule, random: Uniform = Math.random): StepResult {
+    const shard = this.computeGradients(crops, schedule, random);
+    if (!Number.isFinite(shard.loss)) {
+      tf.dispose([shard.teacherOutputSum, ...shard.gradients.values()]);
+      throw new NonFiniteLossError(shard.loss);
+    }
+    const batchCenter = tf.div(shard.teacherOutputSum, shard.teacherRows) as tf.Tensor2D;
+    shard.teacherOutputSum.dispose();
+    this.applyUpdate(shard.gradients, schedule, batchCenter);
+    batchCenter.dispose();
+    return { loss: shard.loss, teacherEntropy: shard.teacherEntropy };
+  }
+
+  /**
+   * The first half of a step, which changes nothing: teacher and student forward, the loss, and the
+   * gradients of `weight`·loss. Data-parallel training runs it on a share of the batch in each
+   * replica (weight = share size / batch size), sums the gradients, then applies one update.
+   */
+  computeGradients(
+    crops: tf.Tensor4D[],
+    schedule: StepSchedule,
+    random: Uniform,
+    weight = 1,
+  ): ShardGradients {
     if (crops.length < 2) throw new Error('A DINO step needs at least the 2 global views.');
     const teacherOutput = tf.tidy(() => this.teacherForward(crops.slice(0, 2)));
-    const trainable = [...this.studentParameters.entries()].filter(([, v]) => v.trainable);
+    const trainable = this.trainableNames.map((name) => this.studentParameters.get(name) as tf.Variable);
     let entropy: tf.Scalar | undefined;
-    const { value: loss, grads } = tf.variableGrads(
-      () => {
-        const studentOutput = this.studentForward(crops, random);
-        const terms = dinoLoss(studentOutput, teacherOutput, this.center, schedule.teacherTemp, {
-          ncrops: crops.length,
-          studentTemp: this.settings.studentTemp,
-        });
-        entropy = tf.keep(terms.teacherEntropy);
-        return terms.loss;
-      },
-      trainable.map(([, v]) => v),
-    );
-    const lossValue = loss.dataSync()[0];
-    const entropyValue = (entropy as tf.Scalar).dataSync()[0];
-    tf.dispose([loss, entropy as tf.Scalar]);
-    const byVariable = new Map(trainable.map(([name, v]) => [v.name, name]));
-    let gradients = new Map<string, tf.Tensor>();
-    for (const [variableName, gradient] of Object.entries(grads)) {
-      gradients.set(byVariable.get(variableName) as string, gradient);
-    }
-    if (!Number.isFinite(lossValue)) {
-      tf.dispose([teacherOutput, ...gradients.values()]);
-      throw new NonFiniteLossError(lossValue);
-    }
+    let unweighted: tf.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const studentOutput = this.studentForward(crops, random);
+      const terms = dinoLoss(studentOutput, teacherOutput, this.center, schedule.teacherTemp, {
+        ncrops: crops.length,
+        studentTemp: this.settings.studentTemp,
+      });
+      entropy = tf.keep(terms.teacherEntropy);
+      unweighted = tf.keep(terms.loss);
+      return weight === 1 ? terms.loss : (tf.mul(terms.loss, weight) as tf.Scalar);
+    }, trainable);
+    const loss = (unweighted as tf.Scalar).dataSync()[0];
+    const teacherEntropy = (entropy as tf.Scalar).dataSync()[0];
+    tf.dispose([value, entropy as tf.Scalar, unweighted as tf.Scalar]);
+    const gradients = new Map(this.trainableNames.map((name, i) => [name, grads[trainable[i].name]]));
+    const teacherOutputSum = tf.sum(teacherOutput, 0, true) as tf.Tensor2D;
+    const teacherRows = teacherOutput.shape[0];
+    teacherOutput.dispose();
+    return { gradients, loss, teacherEntropy, teacherOutputSum, teacherRows };
+  }
+
+  /**
+   * The second half of a step, from the batch's gradients (which it disposes) and the mean of the
+   * teacher's outputs over the batch: per-parameter clipping, the frozen last layer left out,
+   * AdamW, the new center, the teacher's EMA.
+   */
+  applyUpdate(gradientsIn: Map<string, tf.Tensor>, schedule: StepSchedule, batchCenter: tf.Tensor2D): void {
+    let gradients = gradientsIn;
     if (this.settings.clipGrad > 0) {
       const clipped = clipGradients(gradients, this.settings.clipGrad);
       tf.dispose([...gradients.values()]);
@@ -256,11 +295,20 @@ export class DinoTrainingState {
     }
     this.optimizer.step(gradients, schedule.lr, schedule.weightDecay);
     tf.dispose([...gradients.values()]);
-    const center = updatedCenter(this.center, teacherOutput, this.settings.centerMomentum);
+    const center = updatedCenter(this.center, batchCenter, this.settings.centerMomentum);
     this.center.assign(center);
-    tf.dispose([center, teacherOutput]);
+    center.dispose();
     updateTeacher(this.teacherParameters, this.studentParameters, schedule.teacherMomentum);
-    return { loss: lossValue, teacherEntropy: entropyValue };
+  }
+
+  /** Their shapes in the compute layout, as the gradients have them. */
+  trainableShapes(): Map<string, number[]> {
+    return new Map(this.trainableNames.map((name) => [name, this.studentParameters.get(name)?.shape ?? []]));
+  }
+
+  /** The student's trainable parameters (`backbone.…`, `head.…`) in a fixed order. */
+  get trainableNames(): string[] {
+    return [...this.studentParameters.entries()].filter(([, v]) => v.trainable).map(([name]) => name);
   }
 
   /** Teacher logits for the global views, stacked view-major [2·B, outDim]. */

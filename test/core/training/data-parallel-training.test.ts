@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../core/engine/backend.ts';
+import type { HostTensor } from '../../../core/engine/host-tensor.ts';
+import { dinoHeadConfig } from '../../../core/model/dino-head.ts';
+import { DataParallelTraining, splitBatch } from '../../../core/training/data-parallel-training.ts';
+import {
+  type DinoModelConfig,
+  DinoTrainingState,
+  NonFiniteLossError,
+  type StepSchedule,
+} from '../../../core/training/train-step.ts';
+import { maxAbsDifference } from '../model/reference-fixtures.ts';
+
+const MODEL: DinoModelConfig = {
+  vit: { patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, imgSize: 16 },
+  head: dinoHeadConfig(16, 32, { hiddenDim: 16, bottleneckDim: 8 }),
+};
+// Drop-path off so that the parallel step can be compared with the plain full-batch step.
+const SETTINGS = { dropPathRate: 0 };
+const schedule = (epoch: number): StepSchedule => ({
+  epoch,
+  lr: 1e-3,
+  weightDecay: 0.04,
+  teacherMomentum: 0.99,
+  teacherTemp: 0.04,
+});
+
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** 2 global 16-px and 2 local 8-px views of 6 images. */
+function views(seed: number): HostTensor[] {
+  const random = lcg(seed);
+  return [16, 16, 8, 8].map((size) => {
+    const shape = [6, size, size, 3];
+    const data = new Float32Array(6 * size * size * 3);
+    for (let i = 0; i < data.length; i++) data[i] = random() * 2 - 1;
+    return { shape, data };
+  });
+}
+
+describe('data-parallel training', () => {
+  let parallel: DataParallelTraining;
+  let single: DinoTrainingState;
+  beforeAll(async () => {
+    await initBackend();
+    single = DinoTrainingState.create(MODEL, SETTINGS, { random: lcg(1) });
+    const local = DinoTrainingState.fromNamedTensors(MODEL, single.toNamedTensors(), SETTINGS);
+    parallel = await DataParallelTraining.start(local, { replicas: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await parallel?.dispose();
+    single?.dispose();
+  });
+
+  it('splits a batch into near-even shares that cover it', () => {
+    const shares = splitBatch(views(1), 4);
+    expect(shares.map((s) => s[0].shape[0])).toEqual([2, 2, 1, 1]);
+    expect(shares[2][3].data.length).toBe(8 * 8 * 3);
+    expect(shares[3][0].data[0]).toBe(views(1)[0].data[5 * 16 * 16 * 3]);
+  });
+
+  it('takes the full-batch step across replicas, which stay identical', async () => {
+    for (let step = 0; step < 3; step++) {
+      const batch = views(10 + step);
+      const result = await parallel.step(batch, schedule(step), 100 + step);
+      const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+      const expected = single.step(crops, schedule(step));
+      tf.dispose(crops);
+      expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-5);
+    }
+    const main = parallel.local.toNamedTensors();
+    const reference = single.toNamedTensors();
+    const worker = await parallel.workerState(0);
+    for (const [name, tensor] of main) {
+      expect(worker.get(name)?.data, name).toEqual(tensor.data);
+      expect(maxAbsDifference(tensor.data, reference.get(name)?.data ?? []), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('refuses a non-finite loss and leaves every replica as it was', async () => {
+    const batch = views(50);
+    batch[0].data.fill(Number.NaN);
+    const before = parallel.local.toNamedTensors();
+    await expect(parallel.step(batch, schedule(3), 7)).rejects.toThrow(NonFiniteLossError);
+    const worker = await parallel.workerState(0);
+    for (const [name, tensor] of before) {
+      expect(parallel.local.toNamedTensors().get(name)?.data, name).toEqual(tensor.data);
+      expect(worker.get(name)?.data, name).toEqual(tensor.data);
+    }
+  });
+});
