@@ -162,7 +162,7 @@ async function describe(
       ? `requested (${process.env.DINOSCOPE_BACKEND ? 'DINOSCOPE_BACKEND' : 'option'})`
       : skipped.length === 0
         ? 'the fastest backend, and it loaded'
-        : `the fastest that loaded; ${skipped.map((s) => `${s.packageName} did not (${s.error})`).join('; ')}`,
+        : `the fastest that loaded (${skipped.map((s) => s.packageName).join(', ')} did not)`,
     skipped,
     advice: advice(candidate.kind, gpu, usingGpu),
   };
@@ -190,13 +190,13 @@ function advice(kind: BackendKind, gpu: GpuProbe, usingGpu: boolean): string | n
   if (usingGpu) return null;
   if (gpu.present) {
     return (
-      `An NVIDIA GPU is present (${gpu.description}): install CUDA 11.8 + cuDNN 8.6, then ` +
-      `\`npm install @tensorflow/tfjs-node-gpu@${tfVersion}\` (its install script must be able to download libtensorflow).`
+      `an NVIDIA GPU is present (${gpu.description}): install CUDA 11.8 and cuDNN 8.6, then ` +
+      `\`npm install @tensorflow/tfjs-node-gpu@${tfVersion}\` (its install script downloads libtensorflow, so it needs the internet).`
     );
   }
   if (kind === 'tensorflow') return null;
   return (
-    `For native multi-threaded CPU speed, \`npm install @tensorflow/tfjs-node@${tfVersion}\` ` +
-    '(its install script downloads libtensorflow from storage.googleapis.com; it needs that host).'
+    `\`npm install @tensorflow/tfjs-node@${tfVersion}\` for native multi-threaded CPU training ` +
+    '(its install script downloads libtensorflow from storage.googleapis.com, so it needs that host).'
   );
 }

@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:train`: images per second of a full DINO training step (teacher forward on the
+ * 2 global views, student forward + backward on every view, AdamW, teacher EMA) on ViT-Tiny/16,
+ * batch 32, for 2×96 + 4×48-px views and for the reference's 2×224 + 8×96-px views, on the active
+ * backend with data-parallel replicas over the cores; and the same step in PyTorch on the CPU
+ * (2 threads, OPENBLAS_NUM_THREADS=1) in the same run when a `python3` with torch is found, with
+ * the ratio ours/PyTorch.
+ *
+ * Options: --batch N, --steps N (timed steps after one warm-up, median), --replicas N,
+ * --out-dim N, --only small|reference, --no-pytorch.
+ */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../core/engine/backend.ts';
+import type { HostTensor } from '../core/engine/host-tensor.ts';
+import { dinoHeadConfig } from '../core/model/dino-head.ts';
+import { vitConfig } from '../core/model/vit-config.ts';
+import { DataParallelTraining, defaultReplicas } from '../core/training/data-parallel-training.ts';
+import { DinoTrainingState } from '../core/training/train-step.ts';
+
+const { values: options } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '2' },
+    replicas: { type: 'string' },
+    'out-dim': { type: 'string', default: '4096' },
+    only: { type: 'string' },
+    'no-pytorch': { type: 'boolean', default: false },
+  },
+});
+const batch = Number(options.batch);
+const steps = Number(options.steps);
+const outDim = Number(options['out-dim']);
+
+interface Setting {
+  name: string;
+  globalSize: number;
+  localSize: number;
+  localCrops: number;
+}
+const SETTINGS: Setting[] = [
+  { name: 'small', globalSize: 96, localSize: 48, localCrops: 4 },
+  { name: 'reference', globalSize: 224, localSize: 96, localCrops: 8 },
+].filter((s) => !options.only || s.name === options.only);
+
+const backend = await initBackend();
+const replicas = Number(options.replicas ?? defaultReplicas(backend.kind));
+const python = options['no-pytorch'] ? null : findTorchPython();
+
+console.log(
+  `bench:train — ViT-Tiny/16 + DINO head (out_dim ${outDim}), batch ${batch}, median of ${steps} steps after 1 warm-up\n` +
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()[0].toFixed(1)}` +
+    ' — figures vary with load; compare the ratio\n' +
+    `ours: tfjs ${backend.tfjsVersion} ${backend.kind}${backend.simd ? ' (SIMD)' : ''}, ${backend.threads} thread(s) per replica, ${replicas} data-parallel replica(s)\n` +
+    `anchor: ${python ? `PyTorch ${python.version} on the CPU, 2 threads, OPENBLAS_NUM_THREADS=1 (${python.executable})` : 'none (no python3 with torch found; Debian: apt install python3-torch libopenblas0-pthread)'}\n` +
+    'step: teacher forward (2 global views) + student forward and backward (all views) + AdamW + teacher EMA\n',
+);
+console.log(
+  `${'views'.padEnd(18)}${'ours img/s'.padStart(12)}${'s/step'.padStart(9)}${'PyTorch img/s'.padStart(15)}${'s/step'.padStart(9)}${'ours/PyTorch'.padStart(14)}`,
+);
+
+for (const setting of SETTINGS) {
+  const label = `2×${setting.globalSize} + ${setting.localCrops}×${setting.localSize}`;
+  const ours = await measureOurs(setting);
+  const theirs = python ? measurePyTorch(python.executable, setting) : null;
+  const ratio = theirs ? `${(ours.imagesPerSecond / theirs.imagesPerSecond).toFixed(2)}×` : '–';
+  console.log(
+    `${label.padEnd(18)}${ours.imagesPerSecond.toFixed(2).padStart(12)}${ours.secondsPerStep.toFixed(1).padStart(9)}` +
+      `${(theirs ? theirs.imagesPerSecond.toFixed(2) : '–').padStart(15)}${(theirs ? theirs.secondsPerStep.toFixed(1) : '–').padStart(9)}${ratio.padStart(14)}`,
+  );
+}
+
+async function measureOurs(setting: Setting): Promise<{ imagesPerSecond: number; secondsPerStep: number }> {
+  const model = { vit: vitConfig('vit_tiny', 16, 224), head: dinoHeadConfig(192, outDim) };
+  const state = DinoTrainingState.create(model, { dropPathRate: 0.1 });
+  const training = await DataParallelTraining.start(state, { replicas, backend: backend.kind });
+  const sizes = [
+    setting.globalSize,
+    setting.globalSize,
+    ...Array(setting.localCrops).fill(setting.localSize),
+  ];
+  const views: HostTensor[] = sizes.map((size) => {
+    const data = new Float32Array(batch * size * size * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.random() * 4 - 2;
+    return { shape: [batch, size, size, 3], data };
+  });
+  const schedule = { epoch: 1, lr: 1e-4, weightDecay: 0.04, teacherMomentum: 0.996, teacherTemp: 0.04 };
+  const times: number[] = [];
+  try {
+    for (let step = 0; step <= steps; step++) {
+      const start = performance.now();
+      await training.step(views, schedule, step);
+      if (step > 0) times.push((performance.now() - start) / 1000);
+    }
+  } finally {
+    await training.dispose();
+  }
+  const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return { imagesPerSecond: batch / seconds, secondsPerStep: seconds };
+}
+
+function measurePyTorch(
+  executable: string,
+  setting: Setting,
+): { imagesPerSecond: number; secondsPerStep: number } | null {
+  const script = fileURLToPath(new URL('./train_pytorch.py', import.meta.url));
+  const config = {
+    batch,
+    globalSize: setting.globalSize,
+    localSize: setting.localSize,
+    localCrops: setting.localCrops,
+    outDim,
+    steps,
+    threads: 2,
+  };
+  const run = spawnSync(executable, [script, JSON.stringify(config)], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '2' },
+    maxBuffer: 1 << 20,
+  });
+  if (run.status !== 0) {
+    console.log(`  (PyTorch run failed: ${run.stderr.trim().split('\n').slice(-1)[0]})`);
+    return null;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').slice(-1)[0]);
+}
+
+/** The first python3 that imports torch: PATH's, then the system's (a pyenv shim may come first). */
+function findTorchPython(): { executable: string; version: string } | null {
+  for (const executable of ['python3', '/usr/bin/python3']) {
+    const probe = spawnSync(executable, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+    });
+    if (probe.status === 0) return { executable, version: probe.stdout.trim() };
+  }
+  return null;
+}

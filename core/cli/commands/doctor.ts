@@ -1,0 +1,45 @@
+import { arch, availableParallelism, cpus, platform } from 'node:os';
+import type { Command } from 'commander';
+import packageJson from '../../../package.json' with { type: 'json' };
+
+/**
+ * `dinoscope doctor`: what this machine computes with. The TensorFlow.js backend the engine chose
+ * and why (the faster ones it tried and why they did not load), versions, whether an NVIDIA GPU
+ * is present and used, threads and training replicas, and what to install for more speed.
+ */
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'check the compute setup: backend, versions, GPU, threads, and what would make training faster',
+    )
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { initBackend } = await import('../../engine/backend.ts');
+      const { defaultReplicas } = await import('../../training/data-parallel-training.ts');
+      const backend = await initBackend();
+      const replicas = defaultReplicas(backend.kind);
+      const globals = command.optsWithGlobals() as { events?: boolean };
+      if (options.json || globals.events) {
+        process.stdout.write(
+          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, trainingReplicas: replicas })}\n`,
+        );
+        return;
+      }
+      const cores = availableParallelism();
+      const lines = [
+        `dinoscope ${packageJson.version} · Node ${process.version} · ${platform()} ${arch()} · ${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
+        `TensorFlow.js ${backend.tfjsVersion}: backend ${backend.kind} (${backend.packageName} ${backend.packageVersion}${backend.simd ? ', WebAssembly SIMD' : ''}) — ${backend.reason}`,
+        ...backend.skipped.map((s) => `  not loaded: ${s.packageName} (${s.error})`),
+        backend.gpu.present
+          ? `GPU: ${backend.gpu.description}; ${backend.usingGpu ? 'TensorFlow computes on it' : 'not used by TensorFlow.js'}`
+          : 'GPU: no NVIDIA GPU seen',
+        `Threads: ${backend.threads} per replica; training runs ${replicas} data-parallel replica${replicas === 1 ? '' : 's'}` +
+          (replicas > 1 ? ' (one per core: the wasm backend computes on one thread)' : ''),
+        backend.advice
+          ? `Faster: ${backend.advice}`
+          : 'Faster: this is the fastest backend for this machine.',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

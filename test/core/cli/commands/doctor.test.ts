@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../../../core/cli/dinoscope.js', import.meta.url));
+const doctor = (...args: string[]) =>
+  execFileSync(process.execPath, [cli, 'doctor', ...args], { encoding: 'utf8' });
+
+describe('dinoscope doctor', () => {
+  it('says which backend it uses and why, the GPU, threads, and what to install for more speed', () => {
+    const text = doctor();
+    expect(text).toMatch(/^dinoscope \d+\.\d+\.\d+ · Node v\d+/);
+    expect(text).toMatch(
+      /TensorFlow\.js \d+\.\d+\.\d+: backend (tensorflow-gpu|tensorflow|wasm|cpu) \(@tensorflow\//,
+    );
+    expect(text).toMatch(/^GPU: /m);
+    expect(text).toMatch(/^Threads: \d+ per replica; training runs \d+ data-parallel replica/m);
+    expect(text).toMatch(/^Faster: /m);
+  });
+
+  it('reports the same as JSON', () => {
+    const report = JSON.parse(doctor('--json')) as {
+      backend: { kind: string; reason: string; skipped: { packageName: string; error: string }[] };
+      trainingReplicas: number;
+    };
+    expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(report.backend.kind);
+    expect(report.backend.reason.length).toBeGreaterThan(0);
+    expect(report.trainingReplicas).toBeGreaterThanOrEqual(1);
+    for (const skipped of report.backend.skipped) expect(skipped.error.length).toBeGreaterThan(0);
+  });
+});
