@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { detectNvidiaGpu, type GpuProbe } from './gpu-probe.ts';
+import { installWasmSlice } from './wasm-slice.ts';
 
 /**
  * Picks the fastest TensorFlow.js backend that loads on this machine, in this order:
@@ -84,6 +85,7 @@ async function loadNative(packageName: string): Promise<void> {
 async function loadWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
+  installWasmSlice();
 }
 
 async function activate(name: string): Promise<void> {

@@ -61,9 +61,10 @@ export function attentionForward(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const [q, k, v] = projectHeads(x, qkvWeight, qkvBias, s);
-    const scores = tf.mul(tf.matMul(q, k, false, true), s.headDim ** -0.5);
+    const pairs = perPairProducts(s);
+    const scores = tf.mul(product(q, k, false, true, pairs), s.headDim ** -0.5);
     const probs = tf.softmax(scores) as tf.Tensor3D;
-    const out = tf.matMul(probs, v) as tf.Tensor3D;
+    const out = product(probs, v, false, false, pairs);
     if (cache) cache({ q: tf.keep(q), k: tf.keep(k), v: tf.keep(v), probs: tf.keep(probs) });
     return mergeHeads(out, s);
   });
@@ -78,7 +79,7 @@ export function attentionProbabilities(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [q, k] = projectHeads(x, qkvWeight, qkvBias, s);
-    const scores = tf.mul(tf.matMul(q, k, false, true), s.headDim ** -0.5);
+    const scores = tf.mul(product(q, k, false, true, perPairProducts(s)), s.headDim ** -0.5);
     const probs = tf.softmax(scores).reshape([s.heads, s.images, s.tokens, s.tokens]);
     return tf.transpose(probs, [1, 0, 2, 3]) as tf.Tensor4D;
   });
@@ -90,18 +91,60 @@ export function attentionBackward(cache: AttentionCache, dOut: tf.Tensor2D, s: A
     const { q, k, v, probs } = cache;
     const dO = tf
       .transpose(dOut.reshape([s.images, s.tokens, s.heads, s.headDim]), [2, 0, 1, 3])
-      .reshape([s.heads * s.images, s.tokens, s.headDim]);
-    const dProbs = tf.matMul(dO, v, false, true);
-    const dV = tf.matMul(probs, dO, true, false);
+      .reshape([s.heads * s.images, s.tokens, s.headDim]) as tf.Tensor3D;
+    const pairs = perPairProducts(s);
+    const dProbs = product(dO, v, false, true, pairs);
+    const dV = product(probs, dO, true, false, pairs);
     // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P), then the scale of the scores.
     const rowDot = tf.sum(tf.mul(dProbs, probs), -1, true);
-    const dScores = tf.mul(tf.mul(probs, tf.sub(dProbs, rowDot)), s.headDim ** -0.5);
-    const dQ = tf.matMul(dScores, k);
-    const dK = tf.matMul(dScores, q, true, false);
+    const dScores = tf.mul(tf.mul(probs, tf.sub(dProbs, rowDot)), s.headDim ** -0.5) as tf.Tensor3D;
+    const dQ = product(dScores, k, false, false, pairs);
+    const dK = product(dScores, q, true, false, pairs);
     const stacked = tf.concat([dQ, dK, dV], 0).reshape([3 * s.heads, s.images, s.tokens, s.headDim]);
     return tf
       .transpose(stacked, [1, 2, 0, 3])
       .reshape([s.images * s.tokens, 3 * s.heads * s.headDim]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Tokens from which the products of each (head, image) pair run as separate 2-D products on the
+ * wasm backend: its batched matMul is a scalar loop (~2.4 GFLOP/s) while a 2-D product runs on
+ * XNNPACK (~20 GFLOP/s), which outweighs the cost of one op per pair from ~48 tokens (measured: 1.6x faster at 50, 5.9x at 197).
+ * Tests change it to compare both ways.
+ */
+export const attentionProducts = { pairsFromTokens: 48 };
+
+function perPairProducts(s: AttentionShape): boolean {
+  return s.tokens >= attentionProducts.pairsFromTokens && tf.getBackend() === 'wasm';
+}
+
+/** Batched a·b (optionally transposed) [pairs, m, n], batched or as one 2-D product per pair. */
+function product(
+  a: tf.Tensor3D,
+  b: tf.Tensor3D,
+  transposeA: boolean,
+  transposeB: boolean,
+  pairs: boolean,
+): tf.Tensor3D {
+  if (!pairs) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.tidy(() => {
+    const left = transposeA ? tf.transpose(a, [0, 2, 1]) : a;
+    const right = transposeB ? tf.transpose(b, [0, 2, 1]) : b;
+    const [count, m, inner] = left.shape;
+    const n = right.shape[2];
+    const parts: tf.Tensor2D[] = [];
+    for (let i = 0; i < count; i++) {
+      parts.push(
+        tf.tidy(() =>
+          tf.matMul(
+            left.slice([i, 0, 0], [1, m, inner]).reshape([m, inner]),
+            right.slice([i, 0, 0], [1, inner, n]).reshape([inner, n]),
+          ),
+        ),
+      );
+    }
+    return tf.concat(parts, 0).reshape([count, m, n]) as tf.Tensor3D;
   });
 }
 

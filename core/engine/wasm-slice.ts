@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A `Slice` kernel for the wasm backend that reads only what it copies. The stock kernel of
+ * tfjs-backend-wasm 4.22 first copies the whole input out of the wasm heap (`readSync`) for every
+ * slice, so cutting a tensor into n pieces costs n whole copies: ~5 ms per slice of a 10 MB
+ * tensor, which made per-head attention products impossible. This one views the heap in place.
+ * Same inputs, attributes and results; strings go to the stock kernel.
+ */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export function installWasmSlice(): void {
+  const stock = tf.getKernel('Slice', 'wasm');
+  if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
+  const kernelFunc = ((args: {
+    inputs: { x: tf.TensorInfo };
+    attrs: { begin: number | number[]; size: number | number[] };
+    backend: WasmBackendLike;
+  }) => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs.begin, args.attrs.size);
+    const out = args.backend.makeOutput(size, x.dtype);
+    // Views are taken after makeOutput: allocating may grow the heap and detach older views.
+    copySlice(args.backend.typedArrayFromHeap(x), x.shape, begin, size, args.backend.typedArrayFromHeap(out));
+    return out;
+  }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
+  kernelFunc.dinoscope = true;
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({ ...stock, kernelFunc });
+}
+
+/** Copies the box `begin`..`begin + size` of a row-major tensor into `out`, one innermost run at a time. */
+export function copySlice(
+  input: ArrayLike<number> & { subarray(start: number, end: number): ArrayLike<number> },
+  shape: number[],
+  begin: number[],
+  size: number[],
+  out: { set(values: ArrayLike<number>, offset: number): void },
+): void {
+  const rank = shape.length;
+  const total = size.reduce((a, b) => a * b, 1);
+  if (total === 0) return;
+  const strides = tf.util.computeStrides(shape);
+  if (rank === 0) {
+    out.set(input.subarray(0, 1), 0);
+    return;
+  }
+  // Merge the trailing axes the box spans completely into one contiguous run.
+  let run = size[rank - 1];
+  let runAxes = 1;
+  while (runAxes < rank && size[rank - runAxes] === shape[rank - runAxes]) {
+    run *= size[rank - runAxes - 1];
+    runAxes++;
+  }
+  const outer = rank - runAxes;
+  const index = new Array<number>(Math.max(outer, 0)).fill(0);
+  const baseOffset = begin.reduce((offset, b, axis) => offset + b * (strides[axis] ?? 1), 0);
+  for (let written = 0; written < total; written += run) {
+    let offset = baseOffset;
+    for (let axis = 0; axis < outer; axis++) offset += index[axis] * strides[axis];
+    out.set(input.subarray(offset, offset + run), written);
+    for (let axis = outer - 1; axis >= 0; axis--) {
+      if (++index[axis] < size[axis]) break;
+      index[axis] = 0;
+    }
+  }
+}
