@@ -200,11 +200,11 @@ export class DataParallelTraining {
    */
   async step(views: HostTensor[], schedule: StepSchedule, seed: number): Promise<StepResult> {
     const batch = views[0].shape[0];
-    if (batch < this.replicas)
-      throw new Error(`A batch of ${batch} cannot be shared by ${this.replicas} replicas.`);
-    const shares = splitBatch(views, this.replicas);
+    // A batch smaller than the replicas (a short last batch) leaves some workers without a share.
+    const shares = splitBatch(views, Math.min(this.replicas, batch));
     const weights = shares.map((share) => share[0].shape[0] / batch);
-    const replies = this.workers.map((w, i) => {
+    const computing = this.workers.slice(0, shares.length - 1);
+    const replies = computing.map((w, i) => {
       // A view of a larger buffer would be cloned whole: send each share as its own buffers.
       const views = shares[i + 1].map((v) => ({ shape: v.shape, data: v.data.slice() }));
       const message: ReplicaRequest = {
@@ -242,7 +242,7 @@ export class DataParallelTraining {
       loss += weights[i + 1] * reply.loss;
       teacherEntropy += weights[i + 1] * reply.teacherEntropy;
       teacherRows += reply.teacherRows;
-      const theirs = this.workers[i].own;
+      const theirs = computing[i].own;
       const sum = this.sum;
       for (let k = 0; k < sum.length; k++) sum[k] += theirs[k];
     });

@@ -67,14 +67,17 @@ describe('data-parallel training', () => {
   });
 
   it('takes the full-batch step across replicas, which stay identical', async () => {
-    for (let step = 0; step < 3; step++) {
+    let tensorsAfterFirst = 0;
+    for (let step = 0; step < 4; step++) {
       const batch = views(10 + step);
       const result = await parallel.step(batch, schedule(step), 100 + step);
       const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
       const expected = single.step(crops, schedule(step));
       tf.dispose(crops);
       expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-5);
+      if (step === 1) tensorsAfterFirst = tf.memory().numTensors;
     }
+    expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
     const main = parallel.local.toNamedTensors();
     const reference = single.toNamedTensors();
     const worker = await parallel.workerState(0);
@@ -82,6 +85,20 @@ describe('data-parallel training', () => {
       expect(worker.get(name)?.data, name).toEqual(tensor.data);
       expect(maxAbsDifference(tensor.data, reference.get(name)?.data ?? []), name).toBeLessThan(1e-4);
     }
+  });
+
+  it('takes a batch smaller than the replicas (one image) and still updates every replica', async () => {
+    const one = views(60).map((v) => ({
+      shape: [1, ...v.shape.slice(1)],
+      data: v.data.slice(0, v.data.length / 6),
+    }));
+    await parallel.step(one, schedule(4), 9);
+    const crops = one.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+    single.step(crops, schedule(4));
+    tf.dispose(crops);
+    const worker = await parallel.workerState(0);
+    for (const [name, tensor] of parallel.local.toNamedTensors())
+      expect(worker.get(name)?.data, name).toEqual(tensor.data);
   });
 
   it('refuses a non-finite loss and leaves every replica as it was', async () => {
