@@ -10,7 +10,12 @@ import {
   latestCheckpointFile,
   readCheckpoint,
 } from './checkpoint.ts';
-import { backboneConfig, resolveTrainingConfig, type TrainingConfig } from './config.ts';
+import {
+  backboneConfig,
+  DEFAULT_TRAINING_CONFIG,
+  resolveTrainingConfig,
+  type TrainingConfig,
+} from './config.ts';
 import { presetForBackend, type TrainingPresetName, trainingPreset } from './presets.ts';
 
 export interface TrainingPlan {
@@ -83,10 +88,8 @@ export async function resolveTraining(db: Db, request: TrainingRequest): Promise
   const config = resolveTrainingConfig(preset.settings, fromWeights, request.settings);
   if (initialWeights) initialWeights = matchHeads(initialWeights, config, notes);
   const changed = new Set(
-    Object.keys(config).filter(
-      (key) =>
-        JSON.stringify(config[key as keyof TrainingConfig]) !==
-        JSON.stringify(resolveTrainingConfig()[key as keyof TrainingConfig]),
+    (Object.keys(config) as (keyof TrainingConfig)[]).filter(
+      (key) => JSON.stringify(config[key]) !== JSON.stringify(DEFAULT_TRAINING_CONFIG[key]),
     ),
   );
   return {

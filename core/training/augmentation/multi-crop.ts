@@ -28,7 +28,19 @@ export interface ViewRecipe {
   solarize: number;
 }
 
+/** The reference's blur σ range, in pixels of its 224-px global and 96-px local crops. */
 export const BLUR_SIGMA: readonly [number, number] = [0.1, 2];
+export const REFERENCE_CROP_SIZE = { global: 224, local: 96 } as const;
+
+/**
+ * The blur σ range for a view of `size` px: the reference's range scaled by size / its crop size, so
+ * that a smaller crop (a CPU preset) is blurred as much relative to its content as the reference's
+ * view, not several times more. At the reference sizes it is exactly [0.1, 2].
+ */
+export function blurSigmaRange(kind: ViewRecipe['kind'], size: number): [number, number] {
+  const scale = size / (kind === 'local' ? REFERENCE_CROP_SIZE.local : REFERENCE_CROP_SIZE.global);
+  return [BLUR_SIGMA[0] * scale, BLUR_SIGMA[1] * scale];
+}
 
 export const VIEW_RECIPES: Record<ViewRecipe['kind'], ViewRecipe> = {
   global1: { kind: 'global1', flip: 0.5, colourJitter: 0.8, grayscale: 0.2, blur: 1.0, solarize: 0 },
@@ -109,7 +121,8 @@ export function augmentView(
   const grayscale = random.chance(recipe.grayscale);
   if (grayscale) toGrayscale(out);
   // The reference's GaussianBlur tests `random() <= p`, so p = 1 always blurs.
-  const blurSigma = random.random() <= recipe.blur ? random.uniform(BLUR_SIGMA[0], BLUR_SIGMA[1]) : null;
+  const [sigmaLow, sigmaHigh] = blurSigmaRange(recipe.kind, size);
+  const blurSigma = random.random() <= recipe.blur ? random.uniform(sigmaLow, sigmaHigh) : null;
   if (blurSigma !== null) gaussianBlur(out, size, size, blurSigma);
   const solarized = recipe.solarize > 0 && random.chance(recipe.solarize);
   if (solarized) solarize(out);

@@ -6,10 +6,36 @@ import { Random } from '../../../core/training/random.ts';
 
 /**
  * A small image set with visually distinct classes for the "it must actually learn" test: each
- * class is a kind of pattern (stripes, checks, rings, blobs, ...) drawn with random colours,
- * frequencies, positions and noise, so that what is shared within a class is structure, not colour.
+ * class is a kind of structure (horizontal stripes, checks, rings, blobs, diagonal stripes) in its
+ * own pair of colours, and every image draws its own period, phase, position and shades (each
+ * channel ±110, so that neighbouring classes' colours overlap) plus pixel noise.
  */
 export const SYNTHETIC_CLASSES = ['stripes', 'checks', 'rings', 'blobs', 'diagonals'] as const;
+
+/** Each class's two base colours (RGB); every image shifts each channel by up to ±110. */
+const PALETTES: Record<(typeof SYNTHETIC_CLASSES)[number], [number[], number[]]> = {
+  stripes: [
+    [200, 40, 40],
+    [250, 200, 180],
+  ],
+  checks: [
+    [30, 60, 190],
+    [180, 200, 250],
+  ],
+  rings: [
+    [30, 150, 50],
+    [220, 240, 120],
+  ],
+  blobs: [
+    [230, 200, 30],
+    [90, 50, 20],
+  ],
+  diagonals: [
+    [130, 40, 170],
+    [240, 170, 230],
+  ],
+};
+const SPREAD = 110;
 
 export function syntheticImage(
   kind: (typeof SYNTHETIC_CLASSES)[number],
@@ -17,29 +43,30 @@ export function syntheticImage(
   random: Random,
 ): RgbPixels {
   const data = new Uint8Array(size * size * 3);
-  const a = [random.uniform(0, 255), random.uniform(0, 255), random.uniform(0, 255)];
-  const b = a.map((v) => (v + random.uniform(90, 165)) % 256);
-  const period = random.uniform(size / 7, size / 3.5);
-  const phase = random.uniform(0, 2 * Math.PI);
+  const period = random.uniform(size / 6, size / 3.5);
+  const offset = random.uniform(0, period);
   const cx = random.uniform(0.25, 0.75) * size;
   const cy = random.uniform(0.25, 0.75) * size;
-  const blobs = Array.from({ length: 3 + random.integer(0, 3) }, () => ({
+  const blobs = Array.from({ length: 4 + random.integer(0, 3) }, () => ({
     x: random.uniform(0, size),
     y: random.uniform(0, size),
     r: random.uniform(size / 10, size / 5),
   }));
+  const [base, second] = PALETTES[kind];
+  const shades = [second, base].map((colour) => colour.map((v) => v + random.uniform(-SPREAD, SPREAD)));
+  const half = period / 2;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let t: number;
-      if (kind === 'stripes') t = Math.sin((2 * Math.PI * y) / period + phase);
+      let region: number;
+      if (kind === 'stripes') region = Math.floor((y + offset) / half);
       else if (kind === 'checks')
-        t = Math.sin((2 * Math.PI * x) / period + phase) * Math.sin((2 * Math.PI * y) / period + phase);
-      else if (kind === 'rings') t = Math.sin((2 * Math.PI * Math.hypot(x - cx, y - cy)) / period + phase);
-      else if (kind === 'diagonals') t = Math.sin((2 * Math.PI * (x + y)) / (period * 1.4) + phase);
-      else t = blobs.some((blob) => Math.hypot(x - blob.x, y - blob.y) < blob.r) ? 1 : -1;
-      const mix = t > 0 ? 1 : 0;
+        region = Math.floor((x + offset) / half) * 7 + Math.floor((y + offset) / half);
+      else if (kind === 'rings') region = Math.floor((Math.hypot(x - cx, y - cy) + offset) / half);
+      else if (kind === 'diagonals') region = Math.floor((x + y + offset) / (half * 1.4));
+      else region = blobs.some((blob) => Math.hypot(x - blob.x, y - blob.y) < blob.r) ? 1 : 0;
+      const colour = shades[((region % 2) + 2) % 2];
       for (let c = 0; c < 3; c++) {
-        const value = mix * a[c] + (1 - mix) * b[c] + random.normal() * 12;
+        const value = colour[c] + random.normal() * 10;
         data[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(value)));
       }
     }

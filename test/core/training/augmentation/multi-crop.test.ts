@@ -187,8 +187,10 @@ describe('multi-crop batches', () => {
       expectFraction(list.filter((d) => d.blurSigma !== null).length, list.length, recipe.blur);
       expectFraction(list.filter((d) => d.solarized).length, list.length, recipe.solarize);
       for (const d of list) {
-        if (d.blurSigma !== null) expect(d.blurSigma).toBeGreaterThanOrEqual(0.1);
-        if (d.blurSigma !== null) expect(d.blurSigma).toBeLessThanOrEqual(2);
+        // σ in [0.1, 2] px at the reference's 224/96-px crops, scaled with the crop size (16/8 here).
+        const scale = kind === 'local' ? 8 / 96 : 16 / 224;
+        if (d.blurSigma !== null) expect(d.blurSigma).toBeGreaterThanOrEqual(0.1 * scale);
+        if (d.blurSigma !== null) expect(d.blurSigma).toBeLessThanOrEqual(2 * scale);
         if (d.jitter) {
           expect(Math.abs(d.jitter.brightness - 1)).toBeLessThanOrEqual(0.4);
           expect(Math.abs(d.jitter.contrast - 1)).toBeLessThanOrEqual(0.4);
