@@ -24,6 +24,10 @@ export const TRAINING_PARAMETERS = {
   embedDim: p(0, "Token width; 0 = the arch's (192/384/768). Other widths only for experiments and tests."),
   depth: p(0, "Transformer blocks; 0 = the arch's (12 for every published ViT)."),
   numHeads: p(0, "Attention heads; 0 = the arch's (3/6/12, 64 dimensions each)."),
+  imgSize: p(
+    0,
+    'Input side the position embeddings are made for; 0 = the global crop size. Weights started from keep theirs (other sizes interpolate).',
+  ),
   dropPathRate: p(
     0.1,
     'Stochastic depth on the student only, as the reference: regularises without hurting the teacher.',
@@ -106,7 +110,7 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = Object.fromEntries(
 
 /** The backbone a config trains; its `imgSize` is the global crop size the position embeddings are made for. */
 export function backboneConfig(config: TrainingConfig): VitConfig {
-  const shape = vitConfig(config.arch, config.patchSize, config.globalCropSize);
+  const shape = vitConfig(config.arch, config.patchSize, config.imgSize || config.globalCropSize);
   return {
     ...shape,
     embedDim: config.embedDim || shape.embedDim,
@@ -126,17 +130,17 @@ export function peakLearningRate(config: TrainingConfig): number {
  */
 export function resolveTrainingConfig(...layers: Partial<TrainingConfig>[]): TrainingConfig {
   const config = { ...DEFAULT_TRAINING_CONFIG };
-  const given = new Set<string>();
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       if (!(key in TRAINING_PARAMETERS)) throw new Error(`Unknown training setting "${key}".`);
       (config as Record<string, unknown>)[key] = value;
-      given.add(key);
     }
   }
-  // A short run keeps the reference's warm-up share (10 of 100 epochs) unless the warm-up was given.
-  if (!given.has('warmupEpochs') && config.warmupEpochs > config.epochs / 10) {
+  // A shorter run than its preset's keeps the reference's warm-up share (10 of 100 epochs), unless
+  // the last layer (the person's own settings) gives the warm-up too.
+  const given = layers.at(-1) ?? {};
+  if (given.warmupEpochs === undefined && config.warmupEpochs > config.epochs / 10) {
     config.warmupEpochs = Math.min(config.warmupEpochs, Math.max(1, Math.round(config.epochs / 10)));
   }
   validateTrainingConfig(config);
@@ -154,7 +158,7 @@ export function validateTrainingConfig(config: TrainingConfig): void {
     config.patchSize === 16 || config.patchSize === 8,
     `patchSize must be 16 or 8 (got ${config.patchSize})`,
   );
-  for (const key of ['embedDim', 'depth', 'numHeads'] as const) {
+  for (const key of ['embedDim', 'depth', 'numHeads', 'imgSize'] as const) {
     need(isInt(config[key], 0), `${key} must be an integer >= 0 (got ${config[key]})`);
   }
   const { embedDim, numHeads } = backboneConfig(config);

@@ -72,7 +72,7 @@ export async function resolveTraining(db: Db, request: TrainingRequest): Promise
   let initialWeights: InitialWeights | null = null;
   let fromWeights: Partial<TrainingConfig> = {};
   if (request.fromCheckpoint) {
-    const loaded = await loadInitialWeights(request.fromCheckpoint);
+    const loaded = await loadInitialWeights(request.fromCheckpoint, request.settings.numHeads || undefined);
     fromWeights = architectureSettings(loaded.vit);
     for (const key of Object.keys(fromWeights) as (keyof TrainingConfig)[]) {
       const asked = request.settings[key];
@@ -142,7 +142,7 @@ interface LoadedWeights {
   configHint: Partial<TrainingConfig> | null;
 }
 
-async function loadInitialWeights(file: string): Promise<LoadedWeights> {
+async function loadInitialWeights(file: string, numHeads: number | undefined): Promise<LoadedWeights> {
   if (!existsSync(file)) throw new Error(`${file}: no such file.`);
   if (isDinoscopeCheckpoint(file)) {
     const { info, tensors } = readCheckpoint(file);
@@ -169,7 +169,7 @@ async function loadInitialWeights(file: string): Promise<LoadedWeights> {
     };
   }
   const { importWeights } = await import('../model/weight-import.ts');
-  const imported = await importWeights(file);
+  const imported = await importWeights(file, { numHeads });
   return {
     vit: imported.config,
     description: imported.description,
@@ -192,8 +192,14 @@ function architectureSettings(vit: VitConfig): Partial<TrainingConfig> {
     const shape = vitConfig(name);
     return shape.embedDim === vit.embedDim && shape.depth === vit.depth && shape.numHeads === vit.numHeads;
   });
-  if (arch) return { arch, patchSize: vit.patchSize };
-  return { patchSize: vit.patchSize, embedDim: vit.embedDim, depth: vit.depth, numHeads: vit.numHeads };
+  if (arch) return { arch, patchSize: vit.patchSize, imgSize: vit.imgSize };
+  return {
+    patchSize: vit.patchSize,
+    embedDim: vit.embedDim,
+    depth: vit.depth,
+    numHeads: vit.numHeads,
+    imgSize: vit.imgSize,
+  };
 }
 
 /** A head whose shape differs from the config's cannot be used: it starts at random instead, said in a note. */
