@@ -53,7 +53,7 @@ export type ReplicaRequest =
 
 export type ReplicaReply =
   | { type: 'ready' }
-  | { type: 'gradients'; loss: number; teacherEntropy: number; teacherRows: number }
+  | { type: 'gradients'; loss: number; teacherEntropy: number; teacherRows: number; seconds: number }
   | { type: 'state'; tensors: NamedTensors }
   | { type: 'error'; message: string };
 
@@ -134,7 +134,21 @@ interface WorkerReplica {
   failure: Error | null;
 }
 
+/** Where the last step's time went (seconds): for the benchmark's account of what bounds it. */
+export interface StepTimings {
+  /** This thread's share: forward, backward. */
+  local: number;
+  /** Each worker's share, as it measured it. */
+  workers: number[];
+  /** From this thread's share done to every worker's answer, then the sums. */
+  waitAndSum: number;
+  /** The update in this thread (clipping, AdamW, center, EMA). */
+  update: number;
+}
+
 export class DataParallelTraining {
+  lastTimings: StepTimings | null = null;
+
   private constructor(
     /** The replica in this thread: its state is the training's state. */
     readonly local: DinoTrainingState,
@@ -221,6 +235,7 @@ export class DataParallelTraining {
         views.map((v) => v.data.buffer as ArrayBuffer),
       );
     });
+    const started = performance.now();
     const crops = shares[0].map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
     let mine: ReturnType<DinoTrainingState['computeGradients']>;
     try {
@@ -233,6 +248,7 @@ export class DataParallelTraining {
     let loss = weights[0] * mine.loss;
     let teacherEntropy = weights[0] * mine.teacherEntropy;
     let teacherRows = mine.teacherRows;
+    const localDone = performance.now();
     const results = await Promise.all(replies);
     // Workers read `sum` only while applying an update, which they do before answering the next
     // step's request: by now they are done with the previous one.
@@ -251,10 +267,17 @@ export class DataParallelTraining {
     const center = this.sum.slice(this.sum.length - outDim);
     for (let k = 0; k < outDim; k++) center[k] /= teacherRows;
     for (const w of this.workers) post(w, { type: 'update', schedule, batchCenter: center });
+    const summed = performance.now();
     const gradients = readGradients(this.sum, this.names, this.shapes);
     const batchCenter = tf.tensor2d(center, [1, outDim]);
     this.local.applyUpdate(gradients, schedule, batchCenter);
     batchCenter.dispose();
+    this.lastTimings = {
+      local: (localDone - started) / 1000,
+      workers: results.map((r) => (r.type === 'gradients' ? r.seconds : 0)),
+      waitAndSum: (summed - localDone) / 1000,
+      update: (performance.now() - summed) / 1000,
+    };
     return { loss, teacherEntropy };
   }
 

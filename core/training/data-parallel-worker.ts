@@ -32,6 +32,7 @@ try {
   port.on('message', (message: ReplicaRequest) => {
     try {
       if (message.type === 'gradients') {
+        const started = performance.now();
         const crops = message.views.map((v) =>
           tf.tensor4d(v.data, v.shape as [number, number, number, number]),
         );
@@ -49,6 +50,7 @@ try {
           loss: shard.loss,
           teacherEntropy: shard.teacherEntropy,
           teacherRows: shard.teacherRows,
+          seconds: (performance.now() - started) / 1000,
         });
       } else if (message.type === 'update') {
         const gradients = readGradients(sum, names, shapes);
