@@ -131,20 +131,9 @@ function product(
   return tf.tidy(() => {
     const left = transposeA ? tf.transpose(a, [0, 2, 1]) : a;
     const right = transposeB ? tf.transpose(b, [0, 2, 1]) : b;
-    const [count, m, inner] = left.shape;
-    const n = right.shape[2];
-    const parts: tf.Tensor2D[] = [];
-    for (let i = 0; i < count; i++) {
-      parts.push(
-        tf.tidy(() =>
-          tf.matMul(
-            left.slice([i, 0, 0], [1, m, inner]).reshape([m, inner]),
-            right.slice([i, 0, 0], [1, inner, n]).reshape([inner, n]),
-          ),
-        ),
-      );
-    }
-    return tf.concat(parts, 0).reshape([count, m, n]) as tf.Tensor3D;
+    const lefts = tf.unstack(left) as tf.Tensor2D[];
+    const rights = tf.unstack(right) as tf.Tensor2D[];
+    return tf.stack(lefts.map((l, i) => tf.matMul(l, rights[i]))) as tf.Tensor3D;
   });
 }
 

@@ -1,18 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * A `Slice` kernel for the wasm backend that reads only what it copies. The stock kernel of
- * tfjs-backend-wasm 4.22 first copies the whole input out of the wasm heap (`readSync`) for every
- * slice, so cutting a tensor into n pieces costs n whole copies: ~5 ms per slice of a 10 MB
- * tensor, which made per-head attention products impossible. This one views the heap in place.
- * Same inputs, attributes and results; strings go to the stock kernel.
+ * `Slice` and `Unpack` (unstack) kernels for the wasm backend that read only what they copy. The
+ * stock kernels of tfjs-backend-wasm 4.22 first copy the whole input out of the wasm heap
+ * (`readSync`) for every slice, so cutting a tensor into n pieces costs n whole copies: ~5 ms per
+ * slice of a 10 MB tensor, which made per-head attention products impossible. These view the
+ * heap in place. Same inputs, attributes and results; strings go to the stock kernels.
  */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-export function installWasmSlice(): void {
+export function installWasmSliceKernels(): void {
+  installSlice();
+  installUnpack();
+}
+
+function installSlice(): void {
   const stock = tf.getKernel('Slice', 'wasm');
   if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
   const kernelFunc = ((args: {
@@ -30,6 +35,36 @@ export function installWasmSlice(): void {
   }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
   kernelFunc.dinoscope = true;
   tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({ ...stock, kernelFunc });
+}
+
+function installUnpack(): void {
+  const stock = tf.getKernel('Unpack', 'wasm');
+  if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
+  const kernelFunc = ((args: {
+    inputs: { value: tf.TensorInfo };
+    attrs: { axis: number };
+    backend: WasmBackendLike;
+  }) => {
+    const { value } = args.inputs;
+    if (value.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+    const rank = value.shape.length;
+    const axis = args.attrs.axis < 0 ? args.attrs.axis + rank : args.attrs.axis;
+    const outShape = value.shape.filter((_, i) => i !== axis);
+    const size = value.shape.map((d, i) => (i === axis ? 1 : d));
+    const outs = Array.from({ length: value.shape[axis] }, () =>
+      args.backend.makeOutput(outShape, value.dtype),
+    );
+    // Views are taken after every output exists: allocating may grow the heap and detach views.
+    const input = args.backend.typedArrayFromHeap(value);
+    outs.forEach((out, i) => {
+      const begin = value.shape.map((_, j) => (j === axis ? i : 0));
+      copySlice(input, value.shape, begin, size, args.backend.typedArrayFromHeap(out));
+    });
+    return outs;
+  }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
+  kernelFunc.dinoscope = true;
+  tf.unregisterKernel('Unpack', 'wasm');
   tf.registerKernel({ ...stock, kernelFunc });
 }
 

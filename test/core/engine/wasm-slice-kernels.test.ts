@@ -24,11 +24,13 @@ function reference(values: Float32Array, shape: number[], begin: number[], size:
   return out;
 }
 
-describe('wasm Slice kernel', () => {
+describe('wasm Slice and Unpack kernels', () => {
   beforeAll(async () => {
     await initBackend({ prefer: 'wasm' });
     // This kernel, not the stock one, is the one tfjs runs.
-    expect((tf.getKernel('Slice', 'wasm').kernelFunc as { dinoscope?: boolean }).dinoscope).toBe(true);
+    for (const kernel of ['Slice', 'Unpack']) {
+      expect((tf.getKernel(kernel, 'wasm').kernelFunc as { dinoscope?: boolean }).dinoscope).toBe(true);
+    }
   });
 
   const cases: [number[], number[], number[]][] = [
@@ -78,6 +80,25 @@ describe('wasm Slice kernel', () => {
       expect(sliced.shape).toEqual(size);
       expect(Array.from(sliced.dataSync())).toEqual(reference(values, shape, begin, size));
       tf.dispose([x, sliced]);
+    });
+  }
+
+  for (const axis of [0, 1, 2]) {
+    it(`unstacks along axis ${axis}`, () => {
+      const shape = [3, 4, 5];
+      const values = Float32Array.from({ length: 60 }, (_, i) => i);
+      const x = tf.tensor(values, shape);
+      const parts = tf.unstack(x, axis);
+      expect(parts.length).toBe(shape[axis]);
+      parts.forEach((part, i) => {
+        const begin = [0, 0, 0];
+        begin[axis] = i;
+        const size = [...shape];
+        size[axis] = 1;
+        expect(part.shape).toEqual(shape.filter((_, j) => j !== axis));
+        expect(Array.from(part.dataSync())).toEqual(reference(values, shape, begin, size));
+      });
+      tf.dispose([x, ...parts]);
     });
   }
 
