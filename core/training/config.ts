@@ -90,6 +90,10 @@ export const TRAINING_PARAMETERS = {
     2,
     'Checkpoint files kept per run (the newest); each holds student, teacher and Adam moments.',
   ),
+  replicas: p(
+    0,
+    'Data-parallel replicas of the step (worker threads); 0 = one per core on wasm/cpu, 1 on native TensorFlow.',
+  ),
   prefetchBatches: p(
     2,
     'Batches loaded and augmented ahead, in a worker thread, while the current step runs.',
@@ -208,6 +212,7 @@ export function validateTrainingConfig(config: TrainingConfig): void {
   need(config.checkpointEveryMinutes > 0, 'checkpointEveryMinutes must be > 0');
   need(isInt(config.keepCheckpoints, 1), 'keepCheckpoints must be an integer >= 1');
   need(isInt(config.prefetchBatches, 0), 'prefetchBatches must be an integer >= 0');
+  need(isInt(config.replicas, 0), 'replicas must be an integer >= 0');
   need(isInt(config.collapseWindowSteps, 1), 'collapseWindowSteps must be an integer >= 1');
   if (problems.length > 0) throw new Error(`Invalid training config:\n  - ${problems.join('\n  - ')}`);
 }

@@ -33,7 +33,7 @@ export interface DinoLearner {
   exportState(): NamedTensors;
   /** The teacher backbone with the official names (`blocks.0.attn.qkv.weight`, ...). */
   teacherBackbone(): NamedTensors;
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 export interface LearnerRequest {

@@ -1,17 +1,18 @@
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend.ts';
 import { dinoHeadConfig } from '../model/dino-head.ts';
+import { DataParallelTraining } from './data-parallel-training.ts';
 import type { LearnerFactory } from './dino-learner.ts';
 import { Random } from './random.ts';
 import { DinoTrainingState, NonFiniteLossError } from './train-step.ts';
 
 /**
- * The trainer's learner on TensorFlow.js: the DINO state and step of `train-step.ts`, fed with the
+ * The trainer's learner on TensorFlow.js: the DINO state and step of `train-step.ts`, run
+ * data-parallel over worker threads where the backend computes on one thread (wasm), fed with the
  * crop pipeline's host tensors. Initial weights and drop-path masks draw from the run's seeded
- * generator, so two runs with the same seed are the same run.
+ * generator, so two runs with the same seed (and replica count) are the same run.
  */
 export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, initialWeights }) => {
-  await initBackend();
+  const backend = await initBackend();
   const model = {
     vit,
     head: dinoHeadConfig(vit.embedDim, config.outDim, {
@@ -29,22 +30,22 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
   };
   const initRandom = new Random(config.seed);
   // A new run from other weights starts student and teacher from its teacher (the better network).
-  const training = state
+  const local = state
     ? DinoTrainingState.fromNamedTensors(model, state, settings)
     : DinoTrainingState.create(model, settings, {
         random: () => initRandom.random(),
         backbone: initialWeights?.teacher.backbone,
         head: initialWeights?.teacher.head ?? undefined,
       });
+  const training = await DataParallelTraining.start(local, {
+    replicas: config.replicas || undefined,
+    backend: backend.kind,
+  });
   return {
     async step(views, values) {
-      const crops = views.map((view) =>
-        tf.tensor4d(view.data, view.shape as [number, number, number, number]),
-      );
-      const dropPath = new Random(values.seed);
       try {
-        return training.step(
-          crops,
+        return await training.step(
+          views,
           {
             epoch: values.epoch,
             lr: values.lr,
@@ -52,18 +53,16 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
             teacherMomentum: values.momentum,
             teacherTemp: values.teacherTemp,
           },
-          () => dropPath.random(),
+          values.seed,
         );
       } catch (error) {
         // Thrown before any update: the state stays the last good one, the trainer stops the run.
         if (error instanceof NonFiniteLossError) return { loss: error.loss, teacherEntropy: null };
         throw error;
-      } finally {
-        tf.dispose(crops);
       }
     },
-    exportState: () => training.toNamedTensors(),
-    teacherBackbone: () => training.teacherBackboneWeights(),
+    exportState: () => local.toNamedTensors(),
+    teacherBackbone: () => local.teacherBackboneWeights(),
     dispose: () => training.dispose(),
   };
 };

@@ -258,7 +258,7 @@ export async function runTraining(
     throw Object.assign(error as Error, { runId });
   } finally {
     await pipeline?.close();
-    learner.dispose();
+    await learner.dispose();
     if (status === 'paused')
       message = `Paused at step ${step}: \`dinoscope train --resume ${runId}\` continues it.`;
     if (status === 'cancelled') message = `Cancelled at step ${step}.`;

@@ -57,6 +57,8 @@ const tiny: Partial<TrainingConfig> = {
   momentumTeacher: 0.99,
   dropPathRate: 0,
   prefetchBatches: 2,
+  // One replica: quicker to start for these short runs (the CLI test runs the default, one per core).
+  replicas: 1,
 };
 
 beforeAll(async () => {
@@ -155,7 +157,9 @@ describe('trainer', () => {
       const learner = await createTfjsLearner(request);
       let steps = 0;
       return {
-        ...learner,
+        exportState: () => learner.exportState(),
+        teacherBackbone: () => learner.teacherBackbone(),
+        dispose: () => learner.dispose(),
         step: async (views, values) => {
           steps += 1;
           return steps === 8 ? { loss: Number.NaN, teacherEntropy: null } : learner.step(views, values);
@@ -188,7 +192,7 @@ describe('trainer', () => {
         initialWeights: null,
       });
       const initialBackbone = initial.teacherBackbone();
-      initial.dispose();
+      await initial.dispose();
       const outcome = await runTraining(db, libraryFile, training, createTfjsLearner);
       expect(outcome.status).toBe('finished');
       const trained = readSafetensors(getModel(db, outcome.modelId as number).weightsPath).tensors;

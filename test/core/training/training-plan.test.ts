@@ -38,6 +38,7 @@ const tiny = {
   localCropsNumber: 2,
   batchSize: 4,
   epochs: 1,
+  replicas: 1,
 };
 
 function expectSameTensors(actual: NamedTensors, expected: NamedTensors) {
@@ -88,7 +89,7 @@ describe('training plan', () => {
         initialWeights: resolved.plan.initialWeights,
       });
       expectSameTensors(learner.teacherBackbone(), (await importWeights(file, { numHeads: 3 })).backbone);
-      learner.dispose();
+      await learner.dispose();
       await expect(
         resolveTraining(db, {
           settings: { ...tiny, numHeads: 3, patchSize: 8 },
@@ -147,7 +148,7 @@ describe('training plan', () => {
       teacherOf('teacher.backbone.'),
       resolved.plan.initialWeights?.teacher.backbone as NamedTensors,
     );
-    learner.dispose();
+    await learner.dispose();
     await expect(
       resolveTraining(db, { settings: { epochs: 3 }, resume: first.runId, backendKind: 'wasm' }),
     ).rejects.toThrow(/--resume continues a run with its own settings; drop epochs/);
