@@ -13,11 +13,16 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../core/engine/backend.ts';
 import type { HostTensor } from '../core/engine/host-tensor.ts';
 import { dinoHeadConfig } from '../core/model/dino-head.ts';
 import { vitConfig } from '../core/model/vit-config.ts';
-import { DataParallelTraining, defaultReplicas } from '../core/training/data-parallel-training.ts';
+import {
+  DataParallelTraining,
+  defaultReplicas,
+  type StepTimings,
+} from '../core/training/data-parallel-training.ts';
 import { DinoTrainingState } from '../core/training/train-step.ts';
 
 const { values: options } = parseArgs({
@@ -70,9 +75,32 @@ for (const setting of SETTINGS) {
     `${label.padEnd(18)}${ours.imagesPerSecond.toFixed(2).padStart(12)}${ours.secondsPerStep.toFixed(1).padStart(9)}` +
       `${(theirs ? theirs.imagesPerSecond.toFixed(2) : '–').padStart(15)}${(theirs ? theirs.secondsPerStep.toFixed(1) : '–').padStart(9)}${ratio.padStart(14)}`,
   );
+  const t = ours.timings;
+  if (t) {
+    const shares = [t.local, ...t.workers].map((x) => x.toFixed(1)).join(' / ');
+    const heap = ours.heapBytes
+      ? `; wasm heap of this thread's replica ${(ours.heapBytes / 2 ** 30).toFixed(2)} GiB`
+      : '';
+    console.log(
+      `${''.padEnd(18)}last step: replica shares ${shares} s, wait + sums ${t.waitAndSum.toFixed(2)} s, update ${t.update.toFixed(2)} s${heap}`,
+    );
+  }
 }
 
-async function measureOurs(setting: Setting): Promise<{ imagesPerSecond: number; secondsPerStep: number }> {
+/** The wasm heap never shrinks, so its size is the peak this thread's replica reached. */
+function wasmHeapBytes(): number | null {
+  const wasm = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return wasm?.HEAPU8?.length ?? null;
+}
+
+async function measureOurs(
+  setting: Setting,
+): Promise<{
+  imagesPerSecond: number;
+  secondsPerStep: number;
+  heapBytes: number | null;
+  timings: StepTimings | null;
+}> {
   const model = { vit: vitConfig('vit_tiny', 16, 224), head: dinoHeadConfig(192, outDim) };
   const state = DinoTrainingState.create(model, { dropPathRate: 0.1 });
   const training = await DataParallelTraining.start(state, { replicas, backend: backend.kind });
@@ -88,17 +116,19 @@ async function measureOurs(setting: Setting): Promise<{ imagesPerSecond: number;
   });
   const schedule = { epoch: 1, lr: 1e-4, weightDecay: 0.04, teacherMomentum: 0.996, teacherTemp: 0.04 };
   const times: number[] = [];
+  let timings: StepTimings | null = null;
   try {
     for (let step = 0; step <= steps; step++) {
       const start = performance.now();
       await training.step(views, schedule, step);
       if (step > 0) times.push((performance.now() - start) / 1000);
+      timings = training.lastTimings;
     }
   } finally {
     await training.dispose();
   }
   const seconds = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-  return { imagesPerSecond: batch / seconds, secondsPerStep: seconds };
+  return { imagesPerSecond: batch / seconds, secondsPerStep: seconds, heapBytes: wasmHeapBytes(), timings };
 }
 
 function measurePyTorch(
