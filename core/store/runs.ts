@@ -10,7 +10,9 @@ export interface TrainingRunRecord {
   status: RunStatus;
   /** Folder holding the run's checkpoints and its per-step log. */
   dir: string;
+  /** Whole epochs completed. */
   epoch: number;
+  /** Steps completed. */
   step: number;
   message: string | null;
   startedAt: number;

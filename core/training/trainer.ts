@@ -55,6 +55,7 @@ export interface TrainingOutcome {
   status: RunStatus;
   /** Steps completed in the whole run. */
   step: number;
+  /** Whole epochs completed. */
   epoch: number;
   message: string | null;
   modelId: number | null;
@@ -134,6 +135,8 @@ export async function runTraining(
   tracker.update(step);
   let lastCheckpointAt = Date.now();
 
+  /** Whole epochs completed: what the library records and people read ("epoch 3/30"). */
+  const epochsDone = () => Math.floor(step / stepsInEpoch);
   const saveCheckpoint = (next: PipelinePosition) => {
     const file = writeCheckpoint(
       dir,
@@ -148,11 +151,11 @@ export async function runTraining(
       },
       learner.exportState(),
     );
-    addCheckpoint(db, { runId, path: file, epoch: next.epoch, step, loss: lastLoss });
+    addCheckpoint(db, { runId, path: file, epoch: epochsDone(), step, loss: lastLoss });
     const removed = new Set(pruneCheckpoints(dir, config.keepCheckpoints));
     for (const record of listCheckpoints(db, runId))
       if (removed.has(record.path)) deleteCheckpointRecord(db, record.id);
-    updateRunProgress(db, runId, { epoch: next.epoch, step });
+    updateRunProgress(db, runId, { epoch: epochsDone(), step });
     lastCheckpoint = file;
     lastCheckpointAt = Date.now();
     return file;
@@ -250,7 +253,7 @@ export async function runTraining(
       if (finished) status = 'finished';
       else if (controls.cancel?.aborted) status = 'cancelled';
       else if (controls.pause?.aborted) status = 'paused';
-      if (status === 'running') updateRunProgress(db, runId, { epoch: position.epoch, step });
+      if (status === 'running') updateRunProgress(db, runId, { epoch: epochsDone(), step });
     }
   } catch (error) {
     status = 'failed';
@@ -262,10 +265,10 @@ export async function runTraining(
     if (status === 'paused')
       message = `Paused at step ${step}: \`dinoscope train --resume ${runId}\` continues it.`;
     if (status === 'cancelled') message = `Cancelled at step ${step}.`;
-    updateRunProgress(db, runId, { epoch: position.epoch, step });
+    updateRunProgress(db, runId, { epoch: epochsDone(), step });
     setRunStatus(db, runId, status === 'running' ? 'failed' : status, message);
   }
-  return { runId, status, step, epoch: position.epoch, message, modelId, lastCheckpoint, lastLoss };
+  return { runId, status, step, epoch: epochsDone(), message, modelId, lastCheckpoint, lastLoss };
 }
 
 /** The run's image list as it started; images since removed from the library are dropped, with a warning. */
