@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { clipGradient } from './gradient-clip.ts';
+import { fusedAdamW, fusedUpdates } from './wasm-update-kernels.ts';
 
 /**
  * AdamW as `torch.optim.AdamW` (PyTorch 1.13, single-tensor path, no amsgrad), which the
@@ -38,15 +40,30 @@ export class AdamW {
     private readonly options: AdamWOptions = ADAMW_DEFAULTS,
   ) {}
 
-  /** Updates every parameter that has a gradient; `weightDecay` applies to the decayed group only. */
-  step(gradients: ReadonlyMap<string, tf.Tensor>, lr: number, weightDecay: number): void {
+  /**
+   * Updates every parameter that has a gradient; `weightDecay` applies to the decayed group only.
+   * With `clip` > 0 each gradient is first clipped to that L2 norm (gradient-clip.ts), as the
+   * reference does before its optimizer step.
+   */
+  step(gradients: ReadonlyMap<string, tf.Tensor>, lr: number, weightDecay: number, clip = 0): void {
     const { beta1, beta2, eps } = this.options;
-    for (const [name, gradient] of gradients) {
+    const fused = fusedUpdates();
+    for (const [name, unclipped] of gradients) {
       const parameter = this.parameters.get(name);
       if (!parameter) throw new Error(`AdamW: gradient for unknown parameter ${name}.`);
       const state = this.stateOf(name, parameter);
       state.step += 1;
       const decay = this.decayed(name) ? weightDecay : 0;
+      if (fused) {
+        const attributes = { clip, lr, weightDecay: decay, beta1, beta2, eps, step: state.step };
+        const [p, m, v] = fusedAdamW(parameter, unclipped, state.expAvg, state.expAvgSq, attributes);
+        parameter.assign(p);
+        state.expAvg.assign(m);
+        state.expAvgSq.assign(v);
+        tf.dispose([p, m, v]);
+        continue;
+      }
+      const gradient = clip > 0 ? clipGradient(unclipped, clip) : unclipped;
       const biasCorrection1 = 1 - beta1 ** state.step;
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
       tf.tidy(() => {
@@ -59,6 +76,7 @@ export class AdamW {
         state.expAvg.assign(expAvg);
         state.expAvgSq.assign(expAvgSq);
       });
+      if (gradient !== unclipped) gradient.dispose();
     }
   }
 

@@ -7,17 +7,15 @@ import * as tf from '@tensorflow/tfjs';
  * Returns new gradients; the caller disposes the old ones.
  */
 export function clipGradients(gradients: Map<string, tf.Tensor>, clip: number): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
-  for (const [name, gradient] of gradients) {
-    out.set(
-      name,
-      tf.tidy(() => {
-        // sqrt(Σg²) rather than tf.norm, whose pow/abs form is slow on wasm.
-        const norm = tf.sqrt(tf.sum(tf.square(gradient)));
-        const factor = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
-        return tf.mul(gradient, factor);
-      }),
-    );
-  }
-  return out;
+  return new Map([...gradients].map(([name, gradient]) => [name, clipGradient(gradient, clip)]));
+}
+
+/** One gradient clipped to `clip` (a new tensor). */
+export function clipGradient(gradient: tf.Tensor, clip: number): tf.Tensor {
+  return tf.tidy(() => {
+    // sqrt(Σg²) rather than tf.norm, whose pow/abs form is slow on wasm.
+    const norm = tf.sqrt(tf.sum(tf.square(gradient)));
+    const factor = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
+    return tf.mul(gradient, factor);
+  });
 }

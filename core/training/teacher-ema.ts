@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedEma, fusedUpdates } from './wasm-update-kernels.ts';
 
 /**
  * The teacher follows the student as an exponential moving average of every parameter (backbone

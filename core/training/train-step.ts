@@ -9,7 +9,6 @@ import { VisionTransformer } from '../model/vision-transformer.ts';
 import type { VitConfig } from '../model/vit-config.ts';
 import { ADAMW_DEFAULTS, AdamW, type AdamWOptions, isDecayed } from './adamw.ts';
 import { dinoLoss, updatedCenter } from './dino-loss.ts';
-import { clipGradients } from './gradient-clip.ts';
 import { updateTeacher } from './teacher-ema.ts';
 
 /**
@@ -280,20 +279,15 @@ export class DinoTrainingState {
    * teacher's outputs over the batch: per-parameter clipping, the frozen last layer left out,
    * AdamW, the new center, the teacher's EMA.
    */
-  applyUpdate(gradientsIn: Map<string, tf.Tensor>, schedule: StepSchedule, batchCenter: tf.Tensor2D): void {
-    let gradients = gradientsIn;
-    if (this.settings.clipGrad > 0) {
-      const clipped = clipGradients(gradients, this.settings.clipGrad);
-      tf.dispose([...gradients.values()]);
-      gradients = clipped;
-    }
+  applyUpdate(gradients: Map<string, tf.Tensor>, schedule: StepSchedule, batchCenter: tf.Tensor2D): void {
+    // A frozen gradient is dropped whole, so clipping it first (as the reference does) changes nothing.
     if (schedule.epoch < this.settings.freezeLastLayerEpochs) {
       for (const name of [...gradients.keys()].filter((n) => n.includes('last_layer'))) {
         gradients.get(name)?.dispose();
         gradients.delete(name);
       }
     }
-    this.optimizer.step(gradients, schedule.lr, schedule.weightDecay);
+    this.optimizer.step(gradients, schedule.lr, schedule.weightDecay, this.settings.clipGrad);
     tf.dispose([...gradients.values()]);
     const center = updatedCenter(this.center, batchCenter, this.settings.centerMomentum);
     this.center.assign(center);
