@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * GELU in its exact form x·Φ(x), Φ the standard normal CDF, as `nn.GELU()` in the reference (not
- * the tanh approximation). On the wasm backend `tf.erf` and `tf.exp` are scalar loops (~15 ns per
- * element) while add, mul, div, step and elu run vectorised on XNNPACK (~0.3 ns), so there Φ is
- * computed with the Abramowitz–Stegun 7.1.26 erf (absolute error ≤ 1.5e-7, i.e. float32 rounding)
- * and exp(−x²/2) as elu(−x²/2) + 1. The same e^(−x²/2) gives φ(x) for the backward.
+ * the tanh approximation). On the wasm backend `tf.erf` and `tf.exp` are slow scalar loops, and Φ
+ * as a chain of vectorised ops keeps ~20 temporaries the size of the MLP's hidden layer alive (at
+ * 224 px that was most of the heap's peak): there one JavaScript pass over the heap computes
+ * x·Φ(x), Φ and φ together, with the Abramowitz–Stegun 7.1.26 erf (absolute error ≤ 1.5e-7, i.e.
+ * float32 rounding). Other backends use their erf.
  */
 export interface GeluCache {
   cdf: tf.Tensor;
@@ -19,29 +20,82 @@ const A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
 
 function normalCdfAndDensity(x: tf.Tensor): GeluCache {
   return tf.tidy(() => {
-    if (tf.getBackend() !== 'wasm') {
-      const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
-      return { cdf, pdf };
-    }
-    // u = |x|/√2; t = 1/(1 + p·u); erfc(u) ≈ t·(a1 + t·(a2 + …))·e^(−u²), and e^(−u²) = e^(−x²/2).
-    const gaussian = tf.add(tf.elu(tf.mul(tf.square(x), -0.5)), 1);
-    const t = tf.div(1, tf.add(tf.mul(tf.abs(x), P * Math.SQRT1_2), 1));
-    let polynomial: tf.Tensor = tf.mul(t, A[4]);
-    for (let i = 3; i >= 0; i--) polynomial = tf.mul(tf.add(polynomial, A[i]), t);
-    // The upper tail P(Z > |x|) = erfc(u)/2; Φ(x) is the tail for x < 0 and 1 − tail for x > 0.
-    const tail = tf.mul(tf.mul(polynomial, gaussian), 0.5);
-    const cdf = tf.add(tail, tf.mul(tf.step(x), tf.add(tf.mul(tail, -2), 1)));
-    return { cdf, pdf: tf.mul(gaussian, INV_SQRT_2PI) };
+    const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
+    return { cdf, pdf };
   });
 }
 
 export function geluForward(x: tf.Tensor, keepForBackward?: (cache: GeluCache) => void): tf.Tensor {
+  if (wasmKernel()) {
+    const [y, cdf, pdf] = tf.engine().runKernel(GELU, { x }, {}) as unknown as tf.Tensor[];
+    if (keepForBackward) keepForBackward({ cdf: tf.keep(cdf), pdf: tf.keep(pdf) });
+    else tf.dispose([cdf, pdf]);
+    return y;
+  }
   return tf.tidy(() => {
     const cache = normalCdfAndDensity(x);
     if (keepForBackward) keepForBackward({ cdf: tf.keep(cache.cdf), pdf: tf.keep(cache.pdf) });
     return tf.mul(x, cache.cdf);
   });
+}
+
+const GELU = 'DinoscopeGelu';
+
+/** Whether the wasm kernel runs (registered on first use); tests turn it off to compare. */
+export const geluKernel = { enabled: true };
+
+function wasmKernel(): boolean {
+  if (!geluKernel.enabled || tf.getBackend() !== 'wasm') return false;
+  if (!tf.getKernel(GELU, 'wasm')) {
+    tf.registerKernel({
+      kernelName: GELU,
+      backendName: 'wasm',
+      kernelFunc: geluWasm as unknown as tf.KernelFunc,
+    });
+    // Autograd through the kernel (tests differentiate the plain block forward): Φ' = φ, φ' = −x·φ.
+    tf.registerGradient({
+      kernelName: GELU,
+      inputsToSave: ['x'],
+      outputsToSave: [false, true, true],
+      gradFunc: (dy, saved) => {
+        const [x, cdf, pdf] = saved;
+        const [dY, dCdf, dPdf] = dy as tf.Tensor[];
+        const xPdf = tf.mul(x, pdf);
+        return {
+          x: () => tf.add(tf.mul(dY, tf.add(cdf, xPdf)), tf.sub(tf.mul(dCdf, pdf), tf.mul(dPdf, xPdf))),
+        };
+      },
+    });
+  }
+  return true;
+}
+
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+/** [x·Φ(x), Φ(x), φ(x)] in one pass over views of the wasm heap. */
+function geluWasm(args: { inputs: { x: tf.TensorInfo }; backend: WasmBackendLike }): tf.TensorInfo[] {
+  const { inputs, backend } = args;
+  const outputs = [0, 1, 2].map(() => backend.makeOutput(inputs.x.shape, 'float32'));
+  // Views after allocating: a growing heap detaches older views.
+  const x = backend.typedArrayFromHeap(inputs.x);
+  const [y, cdf, pdf] = outputs.map((t) => backend.typedArrayFromHeap(t));
+  const [a1, a2, a3, a4, a5] = A;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    // u = |x|/√2; t = 1/(1 + p·u); P(Z > |x|) = erfc(u)/2 ≈ t·(a1 + t·(a2 + …))·e^(−x²/2) / 2.
+    const t = 1 / (1 + P * Math.SQRT1_2 * Math.abs(v));
+    const gaussian = Math.exp(-0.5 * v * v);
+    const tail = 0.5 * t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))) * gaussian;
+    const phi = v > 0 ? 1 - tail : tail;
+    cdf[i] = phi;
+    y[i] = v * phi;
+    pdf[i] = gaussian * INV_SQRT_2PI;
+  }
+  return outputs;
 }
 
 /** d/dx x·Φ(x) = Φ(x) + x·φ(x), times the upstream gradient. */
