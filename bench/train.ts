@@ -93,9 +93,7 @@ function wasmHeapBytes(): number | null {
   return wasm?.HEAPU8?.length ?? null;
 }
 
-async function measureOurs(
-  setting: Setting,
-): Promise<{
+async function measureOurs(setting: Setting): Promise<{
   imagesPerSecond: number;
   secondsPerStep: number;
   heapBytes: number | null;

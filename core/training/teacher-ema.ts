@@ -10,12 +10,15 @@ export function updateTeacher(
   student: ReadonlyMap<string, tf.Variable>,
   momentum: number,
 ): void {
+  const fused = fusedUpdates();
   for (const [name, teacherParameter] of teacher) {
     const studentParameter = student.get(name);
     if (!studentParameter) throw new Error(`The student has no parameter ${name} for the teacher to follow.`);
     tf.tidy(() =>
       teacherParameter.assign(
-        tf.add(tf.mul(teacherParameter, momentum), tf.mul(studentParameter, 1 - momentum)),
+        fused
+          ? fusedEma(teacherParameter, studentParameter, momentum)
+          : tf.add(tf.mul(teacherParameter, momentum), tf.mul(studentParameter, 1 - momentum)),
       ),
     );
   }
