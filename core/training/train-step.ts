@@ -41,8 +41,10 @@ export interface DinoStepConfig {
   centerMomentum: number;
   adamw: AdamWOptions;
   /**
-   * Memory the student's activations may keep for the backward (1.5 GB leaves room in the wasm
-   * backend's 4 GiB heap); blocks beyond it recompute their forward in the backward instead.
+   * Memory the student's activations may take for the backward: the blocks' inputs, the caches
+   * of the blocks that keep theirs, the block in flight. 2.5 GB leaves room in the wasm backend's
+   * 4 GiB heap for weights, moments and fragmentation; blocks beyond it recompute their forward
+   * in the backward (activation checkpointing).
    */
   activationMemoryBytes: number;
 }
@@ -54,7 +56,7 @@ export const DINO_STEP_DEFAULTS: DinoStepConfig = {
   studentTemp: 0.1,
   centerMomentum: 0.9,
   adamw: ADAMW_DEFAULTS,
-  activationMemoryBytes: 1.5e9,
+  activationMemoryBytes: 2.5e9,
 };
 
 /** The schedules' values for this step (see schedules.ts and dino-loss.ts). */
@@ -336,15 +338,28 @@ export class DinoTrainingState {
     return this.student.head.forward(features.length > 1 ? tf.concat(features, 0) : features[0]);
   }
 
-  /** How many blocks can keep their activations within `activationMemoryBytes`; the rest recompute. */
+  /**
+   * How many blocks can keep their activations within `activationMemoryBytes`; the rest recompute.
+   * The budget also holds every block's input (kept by the tape) and the block in flight in the
+   * backward with its temporaries (about twice its cache).
+   */
   private keptBlocks(groups: tf.Tensor4D[][]): number {
     const backbone = this.student.backbone;
-    const perBlock = groups.reduce((bytes, group) => {
+    let perBlock = 0;
+    let tokens = 0;
+    for (const group of groups) {
       const [, height, width] = group[0].shape;
-      const images = group.reduce((n, crop) => n + crop.shape[0], 0);
-      return bytes + blockCacheBytes(backbone.tokenShape(images, height, width));
-    }, 0);
-    return Math.min(backbone.config.depth, Math.floor(this.settings.activationMemoryBytes / perBlock));
+      const shape = backbone.tokenShape(
+        group.reduce((n, crop) => n + crop.shape[0], 0),
+        height,
+        width,
+      );
+      perBlock += blockCacheBytes(shape);
+      tokens += shape.images * shape.tokens;
+    }
+    const { depth, embedDim } = backbone.config;
+    const available = this.settings.activationMemoryBytes - depth * tokens * embedDim * 4 - 2 * perBlock;
+    return Math.max(0, Math.min(depth, Math.floor(available / perBlock)));
   }
 
   /** The teacher's backbone weights: what training produces for embeddings and export. */

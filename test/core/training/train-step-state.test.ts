@@ -8,6 +8,7 @@ import {
   NonFiniteLossError,
   type StepSchedule,
 } from '../../../core/training/train-step.ts';
+import { maxAbsDifference } from '../model/reference-fixtures.ts';
 
 const MODEL: DinoModelConfig = {
   vit: { patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, imgSize: 16 },
@@ -80,6 +81,26 @@ describe('DINO training state', () => {
     tf.dispose(views);
     first.dispose();
     resumed.dispose();
+  });
+
+  it('recomputing activations (a tiny memory budget) gives the step that keeps them', () => {
+    const start = DinoTrainingState.create(MODEL, { dropPathRate: 0 }, { random: lcg(11) });
+    const saved = start.toNamedTensors();
+    const recomputing = DinoTrainingState.fromNamedTensors(MODEL, saved, {
+      dropPathRate: 0,
+      activationMemoryBytes: 1,
+    });
+    const views = crops(50);
+    const kept = start.step(views, schedule(1));
+    const recomputed = recomputing.step(views, schedule(1));
+    expect(Math.abs(recomputed.loss - kept.loss)).toBeLessThan(1e-6);
+    const a = start.toNamedTensors();
+    for (const [name, t] of recomputing.toNamedTensors()) {
+      expect(maxAbsDifference(t.data, a.get(name)?.data ?? []), name).toBeLessThan(1e-6);
+    }
+    tf.dispose(views);
+    start.dispose();
+    recomputing.dispose();
   });
 
   it('refuses a non-finite loss before changing anything', () => {
