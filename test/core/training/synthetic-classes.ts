@@ -6,36 +6,31 @@ import { Random } from '../../../core/training/random.ts';
 
 /**
  * A small image set with visually distinct classes for the "it must actually learn" test: each
- * class is a kind of structure (horizontal stripes, checks, rings, blobs, diagonal stripes) in its
- * own pair of colours, and every image draws its own period, phase, position and shades (each
- * channel ±110, so that neighbouring classes' colours overlap) plus pixel noise.
+ * class is a kind of structure (horizontal stripes, checks, rings, blobs, diagonal stripes) drawn
+ * in a pair of complementary colours of its own hue, and every image draws its own period, phase,
+ * position, hue shift, saturation and lightness, plus pixel noise.
  */
 export const SYNTHETIC_CLASSES = ['stripes', 'checks', 'rings', 'blobs', 'diagonals'] as const;
 
-/** Each class's two base colours (RGB); every image shifts each channel by up to ±110. */
-const PALETTES: Record<(typeof SYNTHETIC_CLASSES)[number], [number[], number[]]> = {
-  stripes: [
-    [200, 40, 40],
-    [250, 200, 180],
-  ],
-  checks: [
-    [30, 60, 190],
-    [180, 200, 250],
-  ],
-  rings: [
-    [30, 150, 50],
-    [220, 240, 120],
-  ],
-  blobs: [
-    [230, 200, 30],
-    [90, 50, 20],
-  ],
-  diagonals: [
-    [130, 40, 170],
-    [240, 170, 230],
-  ],
-};
-const SPREAD = 110;
+/** Hue (degrees) of each class's first colour; its second colour is the complementary hue. */
+const CLASS_HUE = { stripes: 0, checks: 36, rings: 72, blobs: 108, diagonals: 144 } as const;
+
+function hslToRgb(hue: number, saturation: number, lightness: number): number[] {
+  const chroma = (1 - Math.abs(2 * lightness - 1)) * saturation;
+  const h = (((hue % 360) + 360) % 360) / 60;
+  const x = chroma * (1 - Math.abs((h % 2) - 1));
+  const sector = Math.floor(h);
+  const [r, g, b] = [
+    [chroma, x, 0],
+    [x, chroma, 0],
+    [0, chroma, x],
+    [0, x, chroma],
+    [x, 0, chroma],
+    [chroma, 0, x],
+  ][Math.min(5, sector)];
+  const m = lightness - chroma / 2;
+  return [r, g, b].map((v) => (v + m) * 255);
+}
 
 export function syntheticImage(
   kind: (typeof SYNTHETIC_CLASSES)[number],
@@ -52,8 +47,10 @@ export function syntheticImage(
     y: random.uniform(0, size),
     r: random.uniform(size / 10, size / 5),
   }));
-  const [base, second] = PALETTES[kind];
-  const shades = [second, base].map((colour) => colour.map((v) => v + random.uniform(-SPREAD, SPREAD)));
+  // Two complementary colours: every class's pair averages to about the same grey, so an image's
+  // mean colour says little about its class; which hues appear together, and in what shapes, does.
+  const hue = CLASS_HUE[kind] + random.uniform(-8, 8);
+  const shades = [hue, hue + 180].map((h) => hslToRgb(h, random.uniform(0.6, 0.9), random.uniform(0.4, 0.6)));
   const half = period / 2;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {

@@ -176,14 +176,24 @@ describe('trainer', () => {
     expect(listCheckpoints(db, outcome.runId).map((c) => c.step)).toEqual([6]);
   });
 
-  // Not yet true: in every short-run setting tried (about 30: lr, teacher momentum and temperature,
-  // out_dim, crop sizes, model size, colour and structure of the classes), 100-700 DINO steps of a
-  // tiny ViT left the k-NN accuracy at or below initialisation (here 79.0 % → 73.0 %), with the
-  // teacher entropy drifting towards ln(out_dim). It runs, and must pass, with DINOSCOPE_LEARNING_TEST=1.
+  // 1,200 DINO steps of a tiny ViT: measured 63.0 % at initialisation, 71.0 % trained, in 4.3 min on
+  // 2 cores. That is more than the CI budget for all training tests (4 min), so it runs only with
+  // DINOSCOPE_LEARNING_TEST=1. Shorter runs (100-700 steps, ~30 settings tried) did not learn: with
+  // a faster teacher they collapse (entropy near ln(out_dim)); with the reference's 0.996 the
+  // teacher still lags the student.
   it.skipIf(!process.env.DINOSCOPE_LEARNING_TEST)(
     'learns: k-NN accuracy of the teacher on held-out images rises clearly above initialisation',
     async () => {
-      const training = await plan({ epochs: 16, seed: 0 });
+      // The reference's teacher momentum and a long warm-up: faster teachers collapse at this scale.
+      const training = await plan({
+        epochs: 200,
+        warmupEpochs: 20,
+        lr: 0.005,
+        momentumTeacher: 0.996,
+        outDim: 256,
+        replicas: 0,
+        seed: 0,
+      });
       const initial = await createTfjsLearner({
         config: training.config,
         vit: backboneConfig(training.config),
@@ -203,5 +213,6 @@ describe('trainer', () => {
       );
       expect(after).toBeGreaterThanOrEqual(before + 8);
     },
+    360_000,
   );
 });
