@@ -2,6 +2,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { DuplicateReport } from '../analysis/duplicates.ts';
+import { embeddingIndex, releaseEmbeddingIndexes } from '../analysis/embedding-index.ts';
 import type {
   ApiArgs,
   ApiEvent,
@@ -15,6 +16,7 @@ import type {
 } from '../api.ts';
 import type { CliLauncher } from '../jobs/cli-process.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
+import { libraryStatus, listErrors } from '../library/library-status.ts';
 import { readThumbnail } from '../library/training-copy.ts';
 import { describeVit } from '../model/vit-config.ts';
 import { type Db, openDatabase } from '../store/database.ts';
@@ -26,7 +28,6 @@ import { TRAINING_PRESETS } from '../training/presets.ts';
 import { readRunLog } from '../training/run-log.ts';
 import { ApiFailure } from './api-failure.ts';
 import { MapQueries } from './map-queries.ts';
-import { NeighborSearch } from './neighbor-search.ts';
 import { PhotoPreviews } from './photo-previews.ts';
 
 export interface NativeDialogs {
@@ -61,13 +62,11 @@ export class DinoscopeService {
   readonly handlers: ApiHandlers;
   private readonly db: Db;
   private readonly previews = new PhotoPreviews();
-  private readonly neighbors: NeighborSearch;
   private readonly maps: MapQueries;
 
   constructor(private readonly options: ServiceOptions) {
     this.db = openDatabase(options.libraryFile);
     this.jobs = new JobRunner(options.launcher);
-    this.neighbors = new NeighborSearch(this.db);
     this.maps = new MapQueries(this.db);
     this.handlers = this.createHandlers();
   }
@@ -105,6 +104,7 @@ export class DinoscopeService {
 
   async close(): Promise<void> {
     await this.jobs.stopAll();
+    await releaseEmbeddingIndexes(this.db);
     this.db.close();
   }
 
@@ -183,28 +183,16 @@ export class DinoscopeService {
       }),
 
       'library.status': () => {
-        const rows = db
-          .prepare(
-            'SELECT folder_id AS folderId, status, count(*) AS n FROM images GROUP BY folder_id, status',
-          )
-          .all() as { folderId: number; status: 'ok' | 'error' | 'missing'; n: number }[];
-        const counts = { total: 0, ok: 0, error: 0, missing: 0 };
-        const perFolder = new Map<number, number>();
-        for (const row of rows) {
-          counts[row.status] += row.n;
-          counts.total += row.n;
-          if (row.status !== 'missing')
-            perFolder.set(row.folderId, (perFolder.get(row.folderId) ?? 0) + row.n);
-        }
+        const status = libraryStatus(db);
         return {
           libraryFile: this.options.libraryFile,
-          folders: listFolders(db).map((folder) => ({
+          folders: status.folders.map((folder) => ({
             id: folder.id,
             path: folder.path,
-            imageCount: perFolder.get(folder.id) ?? 0,
+            imageCount: folder.ok + folder.error, // files present now; missing ones are listed apart
             lastScanFinishedAt: folder.lastScanFinishedAt,
           })),
-          counts,
+          counts: status.counts,
           models: this.modelSummaries(),
         };
       },
@@ -255,12 +243,7 @@ export class DinoscopeService {
         return row;
       },
 
-      'library.errors': () =>
-        db
-          .prepare(
-            "SELECT id, path, coalesce(error, 'unreadable') AS reason FROM images WHERE status = 'error' ORDER BY path",
-          )
-          .all() as ApiResult<'library.errors'>,
+      'library.errors': () => listErrors(db).map(({ id, path, reason }) => ({ id, path, reason })),
 
       'dialog.chooseFolders': () => this.requireDialogs().chooseFolders(),
       'dialog.chooseOpenFile': ({ extensions }) => this.requireDialogs().chooseOpenFile(extensions),
@@ -359,9 +342,18 @@ export class DinoscopeService {
 
       'map.get': ({ modelId }) => this.maps.map(modelId, embeddingsFingerprint(db, modelId)),
 
-      'photo.neighbors': ({ imageId, modelId, k }) => {
+      'photo.neighbors': async ({ imageId, modelId, k }) => {
         this.requireModel(modelId);
-        return this.neighbors.neighbors(modelId, imageId, k);
+        const index = await embeddingIndex(db, modelId);
+        const query = index.vectorOf(imageId);
+        if (!query) {
+          throw new ApiFailure(
+            `Photo ${imageId} has no embedding for this model yet.`,
+            'Compute the embeddings (Training view → Embed photos), then try again.',
+          );
+        }
+        const found = await index.nearest(query, k, { excludeImageId: imageId });
+        return Array.from(found.imageIds, (id, i) => ({ imageId: id, similarity: found.similarities[i] }));
       },
 
       'photo.attention': async ({ imageId, modelId }) => {
