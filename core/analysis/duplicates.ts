@@ -1,3 +1,4 @@
+import type { DuplicateGroup as ApiDuplicateGroup, DuplicateMember as ApiDuplicateMember } from '../api.ts';
 import type { Db } from '../store/database.ts';
 import { loadEmbeddings } from '../store/embeddings.ts';
 import { type ModelRecord, resolveModel } from '../store/models.ts';
@@ -15,20 +16,13 @@ import { knnGraph } from './knn-graph.ts';
  * through a chain (A ≈ B ≈ C with A and C unrelated, which plain connected components would
  * merge).
  */
-export interface DuplicateMember {
-  imageId: number;
+/** What the UI shows (`core/api.ts`), plus the paths the CLI prints. */
+export interface DuplicateMember extends ApiDuplicateMember {
   path: string;
   relPath: string;
-  width: number | null;
-  height: number | null;
-  size: number;
-  /** Cosine similarity to the keeper (1 for the keeper and exact copies). */
-  similarity: number;
 }
 
-export interface DuplicateGroup {
-  kind: 'exact' | 'near';
-  keeperId: number;
+export interface DuplicateGroup extends Omit<ApiDuplicateGroup, 'members'> {
   /** The keeper first, then the others by decreasing similarity to it. */
   members: DuplicateMember[];
 }
