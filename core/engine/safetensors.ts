@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { bfloat16ToNumber, float16ToNumber } from './half-float.ts';
 import { elementCount, type NamedTensors } from './host-tensor.ts';
 
 /**
@@ -101,25 +102,10 @@ function decodeFloats(raw: Buffer, dtype: string, count: number, what: string): 
   for (let i = 0; i < count; i++) {
     if (dtype === 'F32') out[i] = view.getFloat32(i * 4, true);
     else if (dtype === 'F64') out[i] = view.getFloat64(i * 8, true);
-    else if (dtype === 'BF16') out[i] = bf16ToFloat(view.getUint16(i * 2, true));
-    else out[i] = f16ToFloat(view.getUint16(i * 2, true));
+    else if (dtype === 'BF16') out[i] = bfloat16ToNumber(view.getUint16(i * 2, true));
+    else out[i] = float16ToNumber(view.getUint16(i * 2, true));
   }
   return out;
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-function bf16ToFloat(bits: number): number {
-  scratch.setUint32(0, bits << 16);
-  return scratch.getFloat32(0);
-}
-
-function f16ToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 export function serializeSafetensors(tensors: NamedTensors, metadata: Record<string, string> = {}): Buffer {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import yauzl from 'yauzl';
+import { bfloat16ToNumber, float16ToNumber } from '../engine/half-float.ts';
 import type { HostTensor } from '../engine/host-tensor.ts';
 import { describe, PythonGlobal, type UnpickleOptions, unpickle, unpickleAt } from './pytorch-pickle.ts';
 
@@ -257,8 +258,8 @@ function decodeTensor(bytes: Buffer, ref: TorchTensorRef, what: string): HostTen
     const at = index * itemSize;
     if (dtype === 'float32') return view.getFloat32(at, true);
     if (dtype === 'float64') return view.getFloat64(at, true);
-    if (dtype === 'bfloat16') return bfloat16(view.getUint16(at, true));
-    return float16(view.getUint16(at, true));
+    if (dtype === 'bfloat16') return bfloat16ToNumber(view.getUint16(at, true));
+    return float16ToNumber(view.getUint16(at, true));
   };
   const data = new Float32Array(count);
   const contiguous = stride.every((s, axis) => shape[axis] === 1 || s === contiguousStride(shape, axis));
@@ -286,21 +287,6 @@ function contiguousStride(shape: number[], axis: number): number {
   let stride = 1;
   for (let i = axis + 1; i < shape.length; i++) stride *= shape[i];
   return stride;
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-function bfloat16(bits: number): number {
-  scratch.setUint32(0, bits << 16);
-  return scratch.getFloat32(0);
-}
-
-function float16(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
