@@ -54,6 +54,13 @@ const backend = await initBackend();
 const replicas = Number(options.replicas ?? defaultReplicas(backend.kind));
 const python = options['no-pytorch'] ? null : findTorchPython();
 
+// Measured before anything runs here: the benchmark itself then loads every core.
+if (loadavg()[0] > 0.5 * availableParallelism()) {
+  console.log(
+    `warning: the machine is busy (load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores): ` +
+      'both figures drop, PyTorch’s two synchronised threads more than independent replicas, so the ratio is unreliable; rerun on a quiet machine.\n',
+  );
+}
 console.log(
   `bench:train — ViT-Tiny/16 + DINO head (out_dim ${outDim}), batch ${batch}, median of ${steps} steps after 1 warm-up\n` +
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()[0].toFixed(1)}` +
