@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { detectNvidiaGpu, type GpuProbe } from './gpu-probe.ts';
-import { installWasmSliceKernels } from './wasm-slice-kernels.ts';
+import { installWasmKernelFixes } from './wasm-kernel-fixes.ts';
 
 /**
  * Picks the fastest TensorFlow.js backend that loads on this machine, in this order:
@@ -85,7 +85,7 @@ async function loadNative(packageName: string): Promise<void> {
 async function loadWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
-  installWasmSliceKernels();
+  installWasmKernelFixes();
 }
 
 async function activate(name: string): Promise<void> {

@@ -24,11 +24,11 @@ function reference(values: Float32Array, shape: number[], begin: number[], size:
   return out;
 }
 
-describe('wasm Slice and Unpack kernels', () => {
+describe('wasm kernel fixes', () => {
   beforeAll(async () => {
     await initBackend({ prefer: 'wasm' });
     // This kernel, not the stock one, is the one tfjs runs.
-    for (const kernel of ['Slice', 'Unpack']) {
+    for (const kernel of ['Slice', 'Unpack', 'Identity']) {
       expect((tf.getKernel(kernel, 'wasm').kernelFunc as { dinoscope?: boolean }).dinoscope).toBe(true);
     }
   });
@@ -101,6 +101,20 @@ describe('wasm Slice and Unpack kernels', () => {
       tf.dispose([x, ...parts]);
     });
   }
+
+  it('clones without copying, a clone outlives its source, and the memory is freed with the last', () => {
+    const initial = tf.memory().numDataBuffers;
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const buffers = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    const z = tf.add(y, 1);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    tf.dispose([y, z]);
+    expect(tf.memory().numDataBuffers).toBe(initial);
+  });
 
   it('keeps integer tensors and gradients working', () => {
     const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');

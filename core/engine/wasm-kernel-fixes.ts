@@ -1,20 +1,39 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * `Slice` and `Unpack` (unstack) kernels for the wasm backend that read only what they copy. The
- * stock kernels of tfjs-backend-wasm 4.22 first copy the whole input out of the wasm heap
- * (`readSync`) for every slice, so cutting a tensor into n pieces costs n whole copies: ~5 ms per
- * slice of a 10 MB tensor, which made per-head attention products impossible. These view the
- * heap in place. Same inputs, attributes and results; strings go to the stock kernels.
+ * Kernels of tfjs-backend-wasm 4.22 replaced where the stock ones copy far more than they must;
+ * same inputs, attributes and results (strings go to the stock kernels):
+ * - `Slice` and `Unpack` (unstack) first copy the whole input out of the wasm heap (`readSync`)
+ *   for every slice, so cutting a tensor into n pieces costs n whole copies (~5 ms per slice of a
+ *   10 MB tensor, which made per-head attention products impossible). These view the heap in place.
+ * - `Identity` copies its input; it backs `tf.clone`, which autograd applies to every tensor a
+ *   custom gradient saves. It shares the data instead, as the backend's own `Reshape` does: tfjs
+ *   never writes into a tensor's memory after creating it.
  */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
 }
 
-export function installWasmSliceKernels(): void {
+export function installWasmKernelFixes(): void {
   installSlice();
   installUnpack();
+  installIdentity();
+}
+
+function installIdentity(): void {
+  const stock = tf.getKernel('Identity', 'wasm');
+  if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
+  const kernelFunc = ((args: { inputs: { x: tf.TensorInfo }; backend: WasmBackendLike }) => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
+  kernelFunc.dinoscope = true;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ ...stock, kernelFunc });
 }
 
 function installSlice(): void {
