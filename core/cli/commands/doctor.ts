@@ -5,7 +5,8 @@ import packageJson from '../../../package.json' with { type: 'json' };
 /**
  * `dinoscope doctor`: what this machine computes with. The TensorFlow.js backend the engine chose
  * and why (the faster ones it tried and why they did not load), versions, whether an NVIDIA GPU
- * is present and used, threads and training replicas, and what to install for more speed.
+ * is present and used, threads and training replicas, what to install for more speed, and the
+ * ONNX Runtime execution providers that inference uses.
  */
 export function register(program: Command): void {
   program
@@ -17,12 +18,13 @@ export function register(program: Command): void {
     .action(async (options: { json?: boolean }, command: Command) => {
       const { initBackend } = await import('../../engine/backend.ts');
       const { defaultReplicas } = await import('../../training/data-parallel-training.ts');
+      const { onnxRuntimeInfo, describeOnnxRuntime } = await import('../../engine/onnx-runtime.ts');
       const backend = await initBackend();
       const replicas = defaultReplicas(backend.kind);
       const globals = command.optsWithGlobals() as { events?: boolean };
       if (options.json || globals.events) {
         process.stdout.write(
-          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, trainingReplicas: replicas })}\n`,
+          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, trainingReplicas: replicas, onnxRuntime: await onnxRuntimeInfo() })}\n`,
         );
         return;
       }
@@ -39,6 +41,7 @@ export function register(program: Command): void {
         backend.advice
           ? `Faster: ${backend.advice}`
           : 'Faster: this is the fastest backend for this machine.',
+        `Inference (embeddings, attention maps): ${await describeOnnxRuntime()}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -16,16 +16,20 @@ describe('dinoscope doctor', () => {
     expect(text).toMatch(/^GPU: /m);
     expect(text).toMatch(/^Threads: \d+ per replica; training runs \d+ data-parallel replica/m);
     expect(text).toMatch(/^Faster: /m);
+    expect(text).toMatch(/^Inference \(embeddings, attention maps\): ONNX Runtime \d+\.\d+\.\d+: .*cpu/m);
   });
 
   it('reports the same as JSON', () => {
     const report = JSON.parse(doctor('--json')) as {
       backend: { kind: string; reason: string; skipped: { packageName: string; error: string }[] };
       trainingReplicas: number;
+      onnxRuntime: { available: boolean; executionProviders: string[] };
     };
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(report.backend.kind);
     expect(report.backend.reason.length).toBeGreaterThan(0);
     expect(report.trainingReplicas).toBeGreaterThanOrEqual(1);
+    expect(report.onnxRuntime.available).toBe(true);
+    expect(report.onnxRuntime.executionProviders).toContain('cpu');
     for (const skipped of report.backend.skipped) expect(skipped.error.length).toBeGreaterThan(0);
   });
 });
