@@ -11,19 +11,40 @@ export type Db = Database.Database;
  */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
   if (file !== ':memory:' && !options.readonly) mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, {
-    readonly: options.readonly ?? false,
-    fileMustExist: options.readonly ?? false,
-  });
-  db.pragma('busy_timeout = 10000');
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode never corrupts the file on a crash; it may lose the last commits on power loss.
-    db.pragma('synchronous = NORMAL');
+  const db = connect(file, options.readonly ?? false);
+  try {
+    db.pragma('busy_timeout = 10000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode never corrupts the file on a crash; it may lose the last commits on power loss.
+      db.pragma('synchronous = NORMAL');
+    }
+  } catch (error) {
+    db.close();
+    throw new Error(
+      `${file} cannot be opened as a dinoscope library (${(error as Error).message}). ` +
+        'Point --db (or DINOSCOPE_DB) at a library file, or at a new path to start one.',
+    );
   }
   db.pragma('foreign_keys = ON');
   if (!options.readonly) migrate(db, migrations);
   return db;
+}
+
+function connect(file: string, readonly: boolean): Db {
+  try {
+    return new Database(file, { readonly, fileMustExist: readonly });
+  } catch (error) {
+    // `npm start` rebuilds the native module for Electron; plain Node then cannot load it.
+    if (error instanceof Error && /NODE_MODULE_VERSION/.test(error.message)) {
+      throw new Error(
+        `better-sqlite3 was built for another runtime than this one (${process.versions.electron ? 'Electron' : `Node ${process.version}`}). ` +
+          'Run `npm rebuild better-sqlite3` for the command line, or `npm start` again for the app.',
+      );
+    }
+    if (error instanceof Error) error.message = `${file}: ${error.message}`;
+    throw error;
+  }
 }
 
 export function schemaVersion(db: Db): number {

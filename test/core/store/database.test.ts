@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,13 @@ describe('library database', () => {
     expect(() => migrate(db, broken)).toThrow();
     expect(schemaVersion(db)).toBe(version);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get()).toEqual({ n: 0 });
+  });
+
+  it('names the file and what to do when it is not a library', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'db-')), 'notes.sqlite');
+    writeFileSync(file, 'shopping list: eggs, milk, bread, and enough text to fill a page header');
+    expect(() => openDatabase(file)).toThrow(/notes\.sqlite cannot be opened as a dinoscope library.*--db/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^shopping list/);
   });
 
   it('keeps large files beside the library file', () => {
