@@ -5,7 +5,7 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('open the app in a web browser: serves the UI and the library on this machine')
-    .option('--port <n>', 'port to listen on (default: a free one)', (value) => Number.parseInt(value, 10), 0)
+    .option('--port <n>', 'port to listen on (0: a free one)', (value) => Number.parseInt(value, 10), 0)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--allow-remote', 'allow listening on a non-loopback address (anyone with the token can browse)')
     .action(async (options: { port: number; host: string; allowRemote?: boolean }, command: Command) => {
