@@ -1,17 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import type { MediaKind } from '../core/api.ts';
+import { contentTypeOf } from '../core/server/content-type.ts';
 import type { Media } from '../core/server/dinoscope-service.ts';
 import { CONTENT_SECURITY_POLICY } from './security.ts';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 const notFound = () => new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
 
@@ -49,7 +41,7 @@ export async function handleAppRequest(
   if (relative.includes('\0') || !file.startsWith(root + sep)) return notFound();
   try {
     const bytes = await readFile(file);
-    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    const type = contentTypeOf(file);
     const headers: Record<string, string> = { 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' };
     if (type.startsWith('text/html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
     return new Response(new Uint8Array(bytes), { headers });

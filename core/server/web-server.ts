@@ -2,10 +2,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { ApiEvent, MediaKind } from '../api.ts';
 import { errorBody, statusOf } from './api-failure.ts';
+import { contentTypeOf } from './content-type.ts';
 import type { DinoscopeService } from './dinoscope-service.ts';
 import { isRequestName, validateRequest } from './request-validation.ts';
 
@@ -31,17 +32,6 @@ export interface RunningWebServer {
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
-};
-
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -183,7 +173,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       sendJson(response, 404, { error: 'Not found.' });
       return;
     }
-    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    const type = contentTypeOf(file);
     const headers: Record<string, string> = { 'Content-Type': type };
     if (type.startsWith('text/html')) {
       headers['Content-Security-Policy'] = contentSecurityPolicy(serverOrigin());
