@@ -24,6 +24,7 @@ import { embeddingsFingerprint } from '../store/embeddings.ts';
 import { listFolders } from '../store/folders.ts';
 import { getImage } from '../store/images.ts';
 import { getModel, listModels } from '../store/models.ts';
+import { getRun, listRuns, modelIdOfRun } from '../store/runs.ts';
 import { TRAINING_PRESETS } from '../training/presets.ts';
 import { readRunLog } from '../training/run-log.ts';
 import { ApiFailure } from './api-failure.ts';
@@ -466,53 +467,26 @@ function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-interface RunRow {
-  id: number;
-  config: string;
-  status: TrainingRunSummary['status'];
-  dir: string;
-  epoch: number;
-  step: number;
-  message: string | null;
-  started_at: number;
-  updated_at: number;
-  model_id: number | null;
-}
-
 function trainingRuns(db: Db): TrainingRunSummary[] {
-  const rows = db
-    .prepare(
-      `SELECT r.*, (SELECT max(m.id) FROM models m WHERE m.run_id = r.id) AS model_id
-       FROM training_runs r ORDER BY r.id DESC`,
-    )
-    .all() as RunRow[];
-  return rows.map((row) => {
-    let config: Record<string, unknown> = {};
-    try {
-      config = JSON.parse(row.config) as Record<string, unknown>;
-    } catch {}
-    return {
-      id: row.id,
-      status: row.status,
-      arch: `${config.arch ?? '?'}/${config.patchSize ?? '?'}`,
-      epochs: typeof config.epochs === 'number' ? config.epochs : null,
-      epoch: row.epoch,
-      step: row.step,
-      message: row.message,
-      startedAt: row.started_at,
-      updatedAt: row.updated_at,
-      modelId: row.model_id,
-    };
-  });
+  return listRuns(db)
+    .reverse()
+    .map((run) => ({
+      id: run.id,
+      status: run.status,
+      arch: `${run.config.arch ?? '?'}/${run.config.patchSize ?? '?'}`,
+      epochs: typeof run.config.epochs === 'number' ? run.config.epochs : null,
+      epoch: run.epoch,
+      step: run.step,
+      message: run.message,
+      startedAt: run.startedAt,
+      updatedAt: run.updatedAt,
+      modelId: modelIdOfRun(db, run.id),
+    }));
 }
 
 /** The steps a run logged (`steps.jsonl` beside its checkpoints), thinned to at most 2,000 points. */
 function trainingMetrics(db: Db, runId: number): TrainingMetric[] {
-  const run = db.prepare('SELECT dir FROM training_runs WHERE id = ?').get(runId) as
-    | { dir: string }
-    | undefined;
-  if (!run) throw new ApiFailure(`No training run ${runId}.`);
-  const metrics = readRunLog(run.dir).map((record) => ({
+  const metrics = readRunLog(getRun(db, runId).dir).map((record) => ({
     step: record.step,
     epoch: record.epoch,
     loss: record.loss,
