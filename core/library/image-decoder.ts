@@ -2,7 +2,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { ImagePixels } from '../store/images.ts';
 import { readExifFacts } from './exif-facts.ts';
 import { FORMAT_NAMES, type ImageFormat } from './image-format.ts';
-import { jpegFrameSize } from './jpeg-header.ts';
+import { readJpegHeader } from './jpeg-header.ts';
 import { describeDecodeError, ImageReadFailure, unsupportedHeic } from './read-failure.ts';
 
 /** Short side of the training-ready copy: DINO's global crops (224 px) are cut from it. */
@@ -61,13 +61,13 @@ const INPUT = { failOn: 'warning', limitInputPixels: PIXEL_LIMIT } as const;
 
 /** JPEG (most photos): frame size and EXIF read in JavaScript, much cheaper than asking libvips. */
 async function jpegHeader(bytes: Buffer): Promise<Header | null> {
-  const size = jpegFrameSize(bytes);
-  if (!size) return null;
-  const { orientation, capturedAt } = await readExifFacts(bytes);
+  const header = readJpegHeader(bytes);
+  if (!header) return null;
+  const { orientation, capturedAt } = await readExifFacts(header.exif ?? undefined);
   const turned = orientation >= 5;
   return {
-    width: turned ? size.height : size.width,
-    height: turned ? size.width : size.height,
+    width: turned ? header.height : header.width,
+    height: turned ? header.width : header.height,
     capturedAt,
     byLibvips: false,
   };
@@ -80,7 +80,7 @@ async function libvipsHeader(bytes: Buffer, format: ImageFormat): Promise<Header
   } catch (error) {
     // Without an HEVC decoder libheif cannot even read a HEIC's header: say so, not "damaged".
     if (format === 'heif' && !canDecodeHevc()) throw new ImageReadFailure(unsupportedHeic(), false);
-    throw new ImageReadFailure(describeDecodeError(format, error), false);
+    throw new ImageReadFailure(describeDecodeError(format, error, bytes), false);
   }
   if (metadata.format === 'heif' && metadata.compression === 'hevc' && !canDecodeHevc()) {
     throw new ImageReadFailure(unsupportedHeic(), false);
@@ -127,7 +127,7 @@ async function decodeWithHeader(
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new ImageReadFailure(describeDecodeError(format, error), false);
+    throw new ImageReadFailure(describeDecodeError(format, error, bytes), false);
   }
   if (Math.abs(raw.info.width - train.width) > 1 || Math.abs(raw.info.height - train.height) > 1) return null;
   const rawInput = { raw: { width: raw.info.width, height: raw.info.height, channels: 3 as const } };

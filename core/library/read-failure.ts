@@ -42,14 +42,22 @@ export function describeFileSystemError(error: unknown): string {
   }
 }
 
+/**
+ * sharp's error when `failOn: 'warning'` stopped a decode, as thrown when the warning itself was
+ * lost: sharp collects libvips warnings in one process-wide queue, and another image finishing at
+ * that moment can take them (seen with several files in flight).
+ */
+const BARE_FAIL_ON_WARNING = 'Warning treated as error due to failOn setting';
+
 /** A decoder error (libvips through sharp) as a reason naming the format and what to do. */
-export function describeDecodeError(format: ImageFormat, error: unknown): string {
+export function describeDecodeError(format: ImageFormat, error: unknown, bytes?: Uint8Array): string {
   const message = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0];
   const name = FORMAT_NAMES[format];
   if (
     /premature end|truncated|unexpected end|end of (file|stream|data)|not enough data|short read/i.test(
       message,
-    )
+    ) ||
+    (message === BARE_FAIL_ON_WARNING && bytes !== undefined && endsEarly(format, bytes))
   ) {
     return `Truncated ${name}: the file ends before the image data does (an interrupted copy or download?). Restore it from a backup or re-export it. [${message}]`;
   }
@@ -62,3 +70,17 @@ export function describeDecodeError(format: ImageFormat, error: unknown): string
 export function unsupportedHeic(detail?: string): string {
   return `Unsupported format: HEIC (HEVC-coded HEIF) cannot be decoded by this installation's image decoder (libvips without an HEVC plugin). Convert it to JPEG (e.g. export from Photos) to include it.${detail ? ` [${detail}]` : ''}`;
 }
+
+/**
+ * The file lacks the end its format requires: a JPEG without its end-of-image marker near the
+ * end, a PNG whose last chunk is not IEND. Only consulted when the decoder's own words were lost.
+ */
+function endsEarly(format: ImageFormat, bytes: Uint8Array): boolean {
+  const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).subarray(-1024);
+  if (format === 'jpeg') return !tail.includes(JPEG_END);
+  if (format === 'png') return !tail.subarray(-PNG_END.length).equals(PNG_END);
+  return false;
+}
+
+const JPEG_END = Buffer.from([0xff, 0xd9]);
+const PNG_END = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);

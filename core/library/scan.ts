@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { type ProgressListener, ProgressTracker } from '../jobs/progress.ts';
 import type { Db } from '../store/database.ts';
 import { type FolderRecord, listFolders, markScanFinished, markScanStarted } from '../store/folders.ts';
@@ -22,6 +21,7 @@ import { type FolderContents, type FoundFile, walkFolder } from './folder-walk.t
 import { type DecodedImage, decodeImage } from './image-decoder.ts';
 import { type ImageFormat, sniffImageFormat } from './image-format.ts';
 import { describeFileSystemError, ImageReadFailure } from './read-failure.ts';
+import { ReusableFileReader } from './reusable-file-reader.ts';
 
 /**
  * Files read and decoded at once. sharp decodes each on a libuv worker (4 by default) with one
@@ -156,7 +156,12 @@ export async function scanLibrary(db: Db, options: ScanOptions = {}): Promise<Sc
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     signal,
-    examine: (item, claimed) => examine(db, item, claimed, options.readFile ?? readFile),
+    // Each file in flight reads into a buffer of its own, reused for the next file it takes.
+    newExaminer: () => {
+      const reader = new ReusableFileReader();
+      const read = options.readFile ?? ((path: string) => reader.read(path));
+      return (item, claimed) => examine(db, item, claimed, read);
+    },
     commit: (batch) =>
       db.transaction(() => {
         for (const [item, outcome] of batch) record(db, item, outcome, summary, newlyMissing, Date.now());
@@ -241,7 +246,10 @@ function reconcile(
   return work;
 }
 
-/** Reads one file and decides what it is. Never throws: a failure is an outcome. */
+/**
+ * Reads one file and decides what it is. Never throws: a failure is an outcome. The bytes `read`
+ * returns may be reused for the next file, so nothing in the outcome refers to them.
+ */
 async function examine(
   db: Db,
   { file, existing }: WorkItem,
@@ -447,7 +455,8 @@ async function processInOrder(
     concurrency: number;
     batchSize: number;
     signal: AbortSignal | undefined;
-    examine: (item: WorkItem, claimed: Set<number>) => Promise<Outcome>;
+    /** Called once per file in flight: what examines the items it takes, one after the other. */
+    newExaminer: () => (item: WorkItem, claimed: Set<number>) => Promise<Outcome>;
     commit: (batch: [WorkItem, Outcome][]) => void;
     onExamined: (done: number) => void;
   },
@@ -477,10 +486,11 @@ async function processInOrder(
   };
 
   const worker = async () => {
+    const examine = options.newExaminer();
     while (next < items.length && !options.signal?.aborted) {
       while (next - committed > MAX_UNCOMMITTED) await new Promise<void>((resolve) => waiting.push(resolve));
       const index = next++;
-      outcomes[index] = await options.examine(items[index], claimed);
+      outcomes[index] = await examine(items[index], claimed);
       options.onExamined(++examined);
       commitReady(false);
     }
