@@ -10,13 +10,14 @@ export const TRAIN_SHORT_SIDE = 256;
 /** JPEG's 65,535 px limit, halved: a panorama beyond 128:1 gets a shorter short side instead. */
 const TRAIN_MAX_LONG_SIDE = 32_768;
 /**
- * Training copies are stored as JPEG q92 with full-resolution chroma. Measured on the 45 shared
- * photos (256 px short side): 34 KB and 1.7 ms to decode each, PSNR 40.9 dB against raw RGB, which
- * costs 285 KB each (a 20,000-photo library: 0.7 GB instead of 5.7 GB). WebP q95 was 27 KB but
- * 9.5 ms to decode and 29 ms to encode; PNG was 241 KB. Huffman optimisation is off: it saved 9 %
- * of the bytes for 2.6× the encoding time (4.9 ms → 1.9 ms per copy), which the scan pays per photo.
+ * Training copies are stored as JPEG q92 with 4:2:0 chroma, as the ImageNet JPEGs the reference
+ * trains on are. Measured on the 45 shared photos (256 px short side): 27 KB, PSNR 38.3 dB against
+ * raw RGB, and 25 % less CPU to encode (the scan pays it per photo) than 4:4:4 (35 KB, 40.9 dB);
+ * raw RGB costs 285 KB each (a 20,000-photo library: 0.5 GB instead of 5.7 GB). WebP q95 was 27 KB
+ * but 9.5 ms to decode and 29 ms to encode; PNG was 241 KB. Huffman optimisation is off: it saved
+ * 9 % of the bytes for 2.6× the encoding time.
  */
-const TRAIN_JPEG = { quality: 92, chromaSubsampling: '4:4:4', optimiseCoding: false } as const;
+const TRAIN_JPEG = { quality: 92, chromaSubsampling: '4:2:0', optimiseCoding: false } as const;
 /** Long side of the thumbnail the UI shows in grids (JPEG: encodes 10× faster than WebP here). */
 export const THUMBNAIL_LONG_SIDE = 256;
 const THUMBNAIL_JPEG = { quality: 80, optimiseCoding: false } as const;
