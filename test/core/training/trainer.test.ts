@@ -176,43 +176,38 @@ describe('trainer', () => {
     expect(listCheckpoints(db, outcome.runId).map((c) => c.step)).toEqual([6]);
   });
 
-  // 1,200 DINO steps of a tiny ViT: measured 63.0 % at initialisation, 71.0 % trained, in 4.3 min on
-  // 2 cores. That is more than the CI budget for all training tests (4 min), so it runs only with
-  // DINOSCOPE_LEARNING_TEST=1. Shorter runs (100-700 steps, ~30 settings tried) did not learn: with
-  // a faster teacher they collapse (entropy near ln(out_dim)); with the reference's 0.996 the
-  // teacher still lags the student.
-  it.skipIf(!process.env.DINOSCOPE_LEARNING_TEST)(
-    'learns: k-NN accuracy of the teacher on held-out images rises clearly above initialisation',
-    async () => {
-      // The reference's teacher momentum and a long warm-up: faster teachers collapse at this scale.
-      const training = await plan({
-        epochs: 200,
-        warmupEpochs: 20,
-        lr: 0.005,
-        momentumTeacher: 0.996,
-        outDim: 256,
-        replicas: 0,
-        seed: 0,
-      });
-      const initial = await createTfjsLearner({
-        config: training.config,
-        vit: backboneConfig(training.config),
-        state: null,
-        completedSteps: 0,
-        initialWeights: null,
-      });
-      const initialBackbone = initial.teacherBackbone();
-      await initial.dispose();
-      const outcome = await runTraining(db, libraryFile, training, createTfjsLearner);
-      expect(outcome.status).toBe('finished');
-      const trained = readSafetensors(getModel(db, outcome.modelId as number).weightsPath).tensors;
-      const before = await knnAccuracy(initialBackbone, training.config);
-      const after = await knnAccuracy(trained, training.config);
-      console.log(
-        `k-NN top-1 (k=20, T=0.07) on held-out images: at initialisation ${before.toFixed(1)} %, trained ${after.toFixed(1)} %`,
-      );
-      expect(after).toBeGreaterThanOrEqual(before + 8);
-    },
-    360_000,
-  );
+  // 600 DINO steps of a tiny ViT on shapes in two greys: measured 60 % at initialisation, 92 % trained
+  // (seed 0; seed 1: 63 % -> 81 %), 70 s of training on 2 loaded cores.
+  it('learns: k-NN accuracy of the teacher on held-out images rises clearly above initialisation', async () => {
+    // A sharp teacher (0.01; the reference's 0.04) because a random tiny ViT's outputs differ so
+    // little from image to image that 0.04 makes its targets uniform and the run collapses; two
+    // replicas whatever the machine's cores, so that the run, and the figures, are the same everywhere.
+    const training = await plan({
+      epochs: 100,
+      warmupEpochs: 10,
+      momentumTeacher: 0.996,
+      teacherTemp: 0.01,
+      warmupTeacherTemp: 0.01,
+      replicas: 2,
+      seed: 0,
+    });
+    const initial = await createTfjsLearner({
+      config: training.config,
+      vit: backboneConfig(training.config),
+      state: null,
+      completedSteps: 0,
+      initialWeights: null,
+    });
+    const initialBackbone = initial.teacherBackbone();
+    await initial.dispose();
+    const outcome = await runTraining(db, libraryFile, training, createTfjsLearner);
+    expect(outcome.status).toBe('finished');
+    const trained = readSafetensors(getModel(db, outcome.modelId as number).weightsPath).tensors;
+    const before = await knnAccuracy(initialBackbone, training.config);
+    const after = await knnAccuracy(trained, training.config);
+    console.log(
+      `k-NN top-1 (k=20, T=0.07) on held-out images: at initialisation ${before.toFixed(1)} %, trained ${after.toFixed(1)} %`,
+    );
+    expect(after).toBeGreaterThanOrEqual(before + 10);
+  }, 300_000);
 });
