@@ -19,7 +19,7 @@ export interface EmbedOptions {
   model?: number | string;
   /** Images per inference call: large enough to keep the cores busy, small enough to commit often. */
   batchSize?: number;
-  /** ONNX Runtime intra-op threads (its default: one per core). */
+  /** ONNX Runtime intra-op threads (default: one per core). */
   threads?: number;
   /** Let idle inference threads spin between runs (ONNX Runtime's default; `false` yields the cores to decoding). */
   spinning?: boolean;

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { createSession } from '../engine/onnx-runtime.ts';
 import { OnnxGraphBuilder } from '../export/onnx-builder.ts';
 import type { SimilarityTiles } from './similarity-tile.ts';
@@ -18,7 +17,7 @@ import type { SimilarityTiles } from './similarity-tile.ts';
  */
 export async function onnxSimilarityTiles(options: { threads?: number } = {}): Promise<SimilarityTiles> {
   const { session, ort } = await createSession(similarityGraph(), {
-    threads: options.threads ?? availableParallelism(),
+    threads: options.threads,
     executionProviders: ['cpu'],
   });
   return {

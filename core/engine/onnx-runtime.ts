@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 
@@ -91,7 +92,11 @@ function cudaProviderInstalled(): boolean {
 }
 
 export interface SessionOptions {
-  /** Intra-op threads; ONNX Runtime's default (one per physical core) when absent. */
+  /**
+   * Intra-op threads; one per core the OS gives this process when absent. ONNX Runtime's own
+   * default (its count of physical cores) is 1 on these 2-core VMs, which halves inference speed
+   * (ViT-S/16: 15.6 images/s, 30.6 with 2 threads).
+   */
   threads?: number;
   /** Execution providers to try in order; default: `preferredExecutionProviders`. */
   executionProviders?: string[];
@@ -119,7 +124,8 @@ export async function createSession(
       executionProviders: providers.slice(i),
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      intraOpNumThreads: options.threads ?? availableParallelism(),
+      interOpNumThreads: 1,
       ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     try {
