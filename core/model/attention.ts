@@ -110,10 +110,12 @@ export function attentionBackward(cache: AttentionCache, dOut: tf.Tensor2D, s: A
 /**
  * Tokens from which the products of each (head, image) pair run as separate 2-D products on the
  * wasm backend: its batched matMul is a scalar loop (~2.4 GFLOP/s) while a 2-D product runs on
- * XNNPACK (~20 GFLOP/s), which outweighs the cost of one op per pair from ~48 tokens (measured: 1.6x faster at 50, 5.9x at 197).
+ * XNNPACK (~20 GFLOP/s), which outweighs the cost of one op per pair from ~20 tokens. Measured on
+ * 96 pairs of q·kᵀ: per pair 0.2× as fast at 10 tokens (48-px crops), even at 17, 1.6× at 37
+ * (96-px crops), 2.2× at 50, 5.9× at 197; a whole 96/48-px DINO step 9 % faster than with 48 here.
  * Tests change it to compare both ways.
  */
-export const attentionProducts = { pairsFromTokens: 48 };
+export const attentionProducts = { pairsFromTokens: 20 };
 
 function perPairProducts(s: AttentionShape): boolean {
   return s.tokens >= attentionProducts.pairsFromTokens && tf.getBackend() === 'wasm';
