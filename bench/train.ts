@@ -28,7 +28,7 @@ import { DinoTrainingState } from '../core/training/train-step.ts';
 const { values: options } = parseArgs({
   options: {
     batch: { type: 'string', default: '32' },
-    steps: { type: 'string', default: '2' },
+    steps: { type: 'string', default: '3' },
     replicas: { type: 'string' },
     'out-dim': { type: 'string', default: '4096' },
     only: { type: 'string' },
