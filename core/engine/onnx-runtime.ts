@@ -107,6 +107,21 @@ export interface SessionOptions {
   spinning?: boolean;
 }
 
+/** What a session is created with: `providers` tried in order, threads and spinning as `options` say. */
+export function sessionOptionsFor(
+  providers: string[],
+  options: SessionOptions,
+): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: providers,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    intraOpNumThreads: options.threads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+  };
+}
+
 /**
  * An inference session on the best provider that accepts the model; a provider that fails to
  * initialise (no driver, no device) is dropped and the next one tried, down to the CPU.
@@ -120,14 +135,7 @@ export async function createSession(
   const providers = options.executionProviders ?? preferredExecutionProviders(ort).providers;
   let lastError: unknown = null;
   for (let i = 0; i < providers.length; i++) {
-    const sessionOptions: Ort.InferenceSession.SessionOptions = {
-      executionProviders: providers.slice(i),
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      intraOpNumThreads: options.threads ?? availableParallelism(),
-      interOpNumThreads: 1,
-      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-    };
+    const sessionOptions = sessionOptionsFor(providers.slice(i), options);
     try {
       const session =
         typeof model === 'string'

@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   describeOnnxRuntime,
   type OrtModule,
   onnxRuntimeInfo,
   preferredExecutionProviders,
+  sessionOptionsFor,
 } from '../../../core/engine/onnx-runtime.ts';
 
 const fakeOrt = (backends: { name: string; bundled: boolean }[]) =>
@@ -35,5 +37,20 @@ describe('ONNX Runtime execution providers', () => {
     expect(info.version).toBe('1.30.0');
     expect(info.executionProviders.at(-1)).toBe('cpu');
     expect(await describeOnnxRuntime()).toMatch(/^ONNX Runtime 1\.30\.0: .*cpu/);
+  });
+});
+
+describe('ONNX Runtime session options', () => {
+  it('runs one intra-op thread per core unless told otherwise (its own default is 1 on some VMs)', () => {
+    expect(sessionOptionsFor(['cpu'], {})).toMatchObject({
+      executionProviders: ['cpu'],
+      intraOpNumThreads: availableParallelism(),
+      interOpNumThreads: 1,
+    });
+    expect(sessionOptionsFor(['cpu'], { threads: 3 }).intraOpNumThreads).toBe(3);
+    expect(sessionOptionsFor(['cpu'], {}).extra).toBeUndefined();
+    expect(sessionOptionsFor(['cpu'], { spinning: false }).extra).toEqual({
+      session: { intra_op: { allow_spinning: '0' } },
+    });
   });
 });

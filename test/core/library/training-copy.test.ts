@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { addFolders } from '../../../core/library/add-folders.ts';
 import { scanLibrary } from '../../../core/library/scan.ts';
@@ -41,6 +42,15 @@ describe('training copies', () => {
     expect(landscape.data.length).toBe(384 * 256 * 3);
     const [r, g, b] = landscape.data.subarray(3 * (128 * 384 + 192));
     expect(Math.abs(r - 0xc8) + Math.abs(g - 0x64) + Math.abs(b - 0x32)).toBeLessThan(12); // JPEG q92
+    // Stored as JPEG q92 with 4:2:0 chroma, as the ImageNet JPEGs the reference trains on.
+    const stored = db
+      .prepare('SELECT train, train_format FROM image_pixels WHERE image_id = ?')
+      .get(images[0].id) as {
+      train: Buffer;
+      train_format: string;
+    };
+    expect(stored.train_format).toBe('jpeg');
+    expect((await sharp(stored.train).metadata()).chromaSubsampling).toBe('4:2:0');
     const portrait = await readTrainingCopy(db, images[1].id);
     expect([portrait.width, portrait.height]).toEqual([256, 768]);
 
