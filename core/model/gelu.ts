@@ -18,12 +18,12 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const P = 0.3275911;
 const A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
 
-function normalCdfAndDensity(x: tf.Tensor): GeluCache {
-  return tf.tidy(() => {
-    const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI);
-    return { cdf, pdf };
-  });
+function normalCdf(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5));
+}
+
+function normalDensity(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), INV_SQRT_2PI));
 }
 
 export function geluForward(x: tf.Tensor, keepForBackward?: (cache: GeluCache) => void): tf.Tensor {
@@ -34,9 +34,10 @@ export function geluForward(x: tf.Tensor, keepForBackward?: (cache: GeluCache) =
     return y;
   }
   return tf.tidy(() => {
-    const cache = normalCdfAndDensity(x);
-    if (keepForBackward) keepForBackward({ cdf: tf.keep(cache.cdf), pdf: tf.keep(cache.pdf) });
-    return tf.mul(x, cache.cdf);
+    const cdf = normalCdf(x);
+    // The density only when the backward will use it (not in the teacher's or inference's forward).
+    if (keepForBackward) keepForBackward({ cdf: tf.keep(cdf), pdf: tf.keep(normalDensity(x)) });
+    return tf.mul(x, cdf);
   });
 }
 
@@ -101,7 +102,7 @@ function geluWasm(args: { inputs: { x: tf.TensorInfo }; backend: WasmBackendLike
 /** d/dx x·Φ(x) = Φ(x) + x·φ(x), times the upstream gradient. */
 export function geluBackward(x: tf.Tensor, dy: tf.Tensor, cache?: GeluCache): tf.Tensor {
   return tf.tidy(() => {
-    const { cdf, pdf } = cache ?? normalCdfAndDensity(x);
+    const { cdf, pdf } = cache ?? { cdf: normalCdf(x), pdf: normalDensity(x) };
     return tf.mul(dy, tf.add(cdf, tf.mul(x, pdf)));
   });
 }

@@ -85,8 +85,3 @@ export function dinoLoss(
 export function updatedCenter(center: tf.Tensor, batchCenter: tf.Tensor2D, momentum: number): tf.Tensor2D {
   return tf.tidy(() => tf.add(tf.mul(center, momentum), tf.mul(batchCenter, 1 - momentum)) as tf.Tensor2D);
 }
-
-/** The mean of the teacher's outputs over the batch [1, outDim] (the reference's `update_center`). */
-export function batchCenter(teacherOutput: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(tf.sum(teacherOutput, 0, true), teacherOutput.shape[0]) as tf.Tensor2D);
-}

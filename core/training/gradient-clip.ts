@@ -1,16 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Per-parameter gradient clipping as the reference `utils.clip_gradients`: each gradient whose
- * own L2 norm exceeds `clip` is scaled by clip / (norm + 1e-6). Computed on the device without
- * reading the norms back (a factor of exactly 1 leaves the others unchanged).
- * Returns new gradients; the caller disposes the old ones.
+ * Per-parameter gradient clipping as the reference `utils.clip_gradients`: a gradient whose own
+ * L2 norm exceeds `clip` is scaled by clip / (norm + 1e-6). Computed on the device without
+ * reading the norm back (a factor of exactly 1 leaves it unchanged). Returns a new tensor.
  */
-export function clipGradients(gradients: Map<string, tf.Tensor>, clip: number): Map<string, tf.Tensor> {
-  return new Map([...gradients].map(([name, gradient]) => [name, clipGradient(gradient, clip)]));
-}
-
-/** One gradient clipped to `clip` (a new tensor). */
 export function clipGradient(gradient: tf.Tensor, clip: number): tf.Tensor {
   return tf.tidy(() => {
     // sqrt(Σg²) rather than tf.norm, whose pow/abs form is slow on wasm.
