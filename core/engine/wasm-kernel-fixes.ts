@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from './wasm-heap.ts';
 
 /**
  * Kernels of tfjs-backend-wasm 4.22 replaced where the stock ones copy far more than they must;
@@ -10,12 +11,6 @@ import * as tf from '@tensorflow/tfjs';
  *   custom gradient saves. It shares the data instead, as the backend's own `Reshape` does: tfjs
  *   never writes into a tensor's memory after creating it.
  */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-  incRef(dataId: tf.DataId): void;
-}
-
 export function installWasmKernelFixes(): void {
   installSlice();
   installUnpack();
@@ -25,7 +20,7 @@ export function installWasmKernelFixes(): void {
 function installIdentity(): void {
   const stock = tf.getKernel('Identity', 'wasm');
   if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
-  const kernelFunc = ((args: { inputs: { x: tf.TensorInfo }; backend: WasmBackendLike }) => {
+  const kernelFunc = ((args: { inputs: { x: tf.TensorInfo }; backend: BackendWasm }) => {
     const { x } = args.inputs;
     if (x.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
     args.backend.incRef(x.dataId);
@@ -42,7 +37,7 @@ function installSlice(): void {
   const kernelFunc = ((args: {
     inputs: { x: tf.TensorInfo };
     attrs: { begin: number | number[]; size: number | number[] };
-    backend: WasmBackendLike;
+    backend: BackendWasm;
   }) => {
     const { x } = args.inputs;
     if (x.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
@@ -63,7 +58,7 @@ function installUnpack(): void {
   const kernelFunc = ((args: {
     inputs: { value: tf.TensorInfo };
     attrs: { axis: number };
-    backend: WasmBackendLike;
+    backend: BackendWasm;
   }) => {
     const { value } = args.inputs;
     if (value.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);

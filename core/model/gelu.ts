@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { type BackendWasm, float32Heap } from '../engine/wasm-heap.ts';
 
 /**
  * GELU in its exact form x·Φ(x), Φ the standard normal CDF, as `nn.GELU()` in the reference (not
@@ -72,18 +73,13 @@ function wasmKernel(): boolean {
   return true;
 }
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 /** [x·Φ(x), Φ(x), φ(x)] in one pass over views of the wasm heap. */
-function geluWasm(args: { inputs: { x: tf.TensorInfo }; backend: WasmBackendLike }): tf.TensorInfo[] {
+function geluWasm(args: { inputs: { x: tf.TensorInfo }; backend: BackendWasm }): tf.TensorInfo[] {
   const { inputs, backend } = args;
   const outputs = [0, 1, 2].map(() => backend.makeOutput(inputs.x.shape, 'float32'));
   // Views after allocating: a growing heap detaches older views.
-  const x = backend.typedArrayFromHeap(inputs.x);
-  const [y, cdf, pdf] = outputs.map((t) => backend.typedArrayFromHeap(t));
+  const x = float32Heap(backend, inputs.x);
+  const [y, cdf, pdf] = outputs.map((t) => float32Heap(backend, t));
   const [a1, a2, a3, a4, a5] = A;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];

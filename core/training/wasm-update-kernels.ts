@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { type BackendWasm, float32Heap } from '../engine/wasm-heap.ts';
 
 /**
  * The per-parameter update of a DINO step fused into one pass per parameter on the wasm backend:
@@ -7,11 +8,6 @@ import * as tf from '@tensorflow/tfjs';
  * they are one JavaScript loop per parameter over views of the wasm heap. The arithmetic is the
  * tfjs-ops path's (adamw.ts, gradient-clip.ts, teacher-ema.ts), in float64 before the float32 store.
  */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 export interface AdamWAttributes {
   /** Per-parameter clip of the gradient's L2 norm; 0 turns it off. */
   clip: number;
@@ -73,7 +69,7 @@ export function fusedEma(teacher: tf.Tensor, student: tf.Tensor, momentum: numbe
 function adamWKernel(args: {
   inputs: Record<'parameter' | 'gradient' | 'expAvg' | 'expAvgSq', tf.TensorInfo>;
   attrs: AdamWAttributes;
-  backend: WasmBackendLike;
+  backend: BackendWasm;
 }): tf.TensorInfo[] {
   const { inputs, attrs, backend } = args;
   const outputs = [inputs.parameter, inputs.expAvg, inputs.expAvgSq].map((t) =>
@@ -81,9 +77,9 @@ function adamWKernel(args: {
   );
   // Views after allocating: a growing heap detaches older views.
   const [p, g, m, v] = [inputs.parameter, inputs.gradient, inputs.expAvg, inputs.expAvgSq].map((t) =>
-    backend.typedArrayFromHeap(t),
+    float32Heap(backend, t),
   );
-  const [pOut, mOut, vOut] = outputs.map((t) => backend.typedArrayFromHeap(t));
+  const [pOut, mOut, vOut] = outputs.map((t) => float32Heap(backend, t));
   let factor = 1;
   if (attrs.clip > 0) {
     let squares = 0;
@@ -110,13 +106,13 @@ function adamWKernel(args: {
 function emaKernel(args: {
   inputs: Record<'teacher' | 'student', tf.TensorInfo>;
   attrs: { momentum: number };
-  backend: WasmBackendLike;
+  backend: BackendWasm;
 }): tf.TensorInfo {
   const { inputs, attrs, backend } = args;
   const output = backend.makeOutput(inputs.teacher.shape, 'float32');
-  const t = backend.typedArrayFromHeap(inputs.teacher);
-  const s = backend.typedArrayFromHeap(inputs.student);
-  const out = backend.typedArrayFromHeap(output);
+  const t = float32Heap(backend, inputs.teacher);
+  const s = float32Heap(backend, inputs.student);
+  const out = float32Heap(backend, output);
   const m = attrs.momentum;
   for (let i = 0; i < out.length; i++) out[i] = t[i] * m + s[i] * (1 - m);
   return output;
