@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '../engine/typescript-worker.ts';
 import { type ProgressListener, ProgressTracker } from '../jobs/progress.ts';
 import { saveClusters } from '../store/clusters.ts';
 import type { Db } from '../store/database.ts';
@@ -205,25 +202,11 @@ function computeInProcess(input: MapInput, options: MapJobOptions): Promise<MapO
   return computeMap(input, { signal: options.signal, onProgress: progressRelay(options.onProgress) });
 }
 
-/**
- * A worker thread that runs map-worker.ts. The CLI runs TypeScript through tsx, whose loader a
- * worker does not inherit; on Node 20 `execArgv: ['--import', 'tsx']` does not apply to the
- * worker's entry module either (measured: "Unknown file extension .ts"), so a two-line bootstrap
- * registers tsx's ESM hooks in the worker, then imports the worker module.
- */
+/** A worker thread that runs map-worker.ts, the vectors moved to it rather than copied. */
 function startMapWorker(input: MapInput): Worker {
-  const packageFile = createRequire(import.meta.url).resolve('tsx/package.json');
-  const { exports } = JSON.parse(readFileSync(packageFile, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>;
-  };
-  const tsxApi = pathToFileURL(join(dirname(packageFile), exports['./esm/api'].import.default)).href;
-  const workerUrl = new URL('./map-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
-  return new Worker(bootstrap, {
-    eval: true,
-    workerData: input,
-    transferList: [input.vectors.buffer as ArrayBuffer],
-  });
+  return startTypeScriptWorker(new URL('./map-worker.ts', import.meta.url), input, [
+    input.vectors.buffer as ArrayBuffer,
+  ]);
 }
 
 function computeInWorker(input: MapInput, options: MapJobOptions): Promise<MapOutput> {

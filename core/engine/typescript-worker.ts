@@ -6,14 +6,20 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Starts a worker thread running a TypeScript module. The CLI runs TypeScript through tsx, whose
- * loader a worker thread does not inherit when it was registered in-process (nor under Vitest):
- * the bootstrap registers tsx's ESM loader itself, then imports the module.
+ * loader a worker thread does not inherit when it was registered in-process (nor under Vitest),
+ * and on Node 20 `execArgv: ['--import', 'tsx']` does not reach the worker's entry module either
+ * (measured: "Unknown file extension .ts"): the bootstrap registers tsx's ESM loader itself, then
+ * imports the module. `transferList` moves buffers of `workerData` instead of copying them.
  */
-export function startTypeScriptWorker(module: URL, workerData: unknown): Worker {
+export function startTypeScriptWorker(
+  module: URL,
+  workerData: unknown,
+  transferList: ArrayBuffer[] = [],
+): Worker {
   const bootstrap =
     `import(${JSON.stringify(pathToFileURL(tsxEsmApiFile()).href)})` +
     `.then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, transferList });
 }
 
 function tsxEsmApiFile(): string {

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { HostTensor } from '../engine/host-tensor.ts';
+import { startTypeScriptWorker } from '../engine/typescript-worker.ts';
 import type { RgbPixels } from './augmentation/bicubic-resize.ts';
 import { type MultiCropSpec, multiCropBatch } from './augmentation/multi-crop.ts';
 import { Random, type RandomState } from './random.ts';
@@ -267,26 +264,10 @@ export function describeImage(
   return row ? row.path : `image ${id}`;
 }
 
-/**
- * Starts the crop worker. The worker is TypeScript run through tsx, whose loader a worker thread
- * does not inherit when the CLI registered it in-process: the bootstrap registers it itself.
- * Returns null when no worker can start here (then the pipeline runs in-thread).
- */
-function tsxEsmApiFile(): string {
-  // The ESM entry as tsx's own exports map names it (require.resolve would give the CommonJS one).
-  const packageFile = createRequire(import.meta.url).resolve('tsx/package.json');
-  const { exports } = JSON.parse(readFileSync(packageFile, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>;
-  };
-  return join(dirname(packageFile), exports['./esm/api'].import.default);
-}
-
+/** Starts the crop worker; null when no worker can start here (then the pipeline runs in-thread). */
 function startCropWorker(options: CropPipelineOptions): Worker | null {
   try {
-    const tsxApi = tsxEsmApiFile();
-    const workerUrl = new URL('./crop-worker.ts', import.meta.url).href;
-    const bootstrap = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
-    return new Worker(bootstrap, { eval: true, workerData: options });
+    return startTypeScriptWorker(new URL('./crop-worker.ts', import.meta.url), options);
   } catch {
     return null;
   }
