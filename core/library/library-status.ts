@@ -26,8 +26,11 @@ export interface LibraryStatusReport {
   unfinishedScan: boolean;
 }
 
-/** What the library holds, as JSON-able data (CLI `status`, the app's library view). */
-export function libraryStatus(db: Db): LibraryStatusReport {
+/**
+ * Per-folder and total counts: cheap (the status index), so the app can poll it during a scan;
+ * `libraryStatus` adds what needs a pass over every image.
+ */
+export function folderStatuses(db: Db): Pick<LibraryStatusReport, 'folders' | 'counts'> {
   const counts = statusCountsByFolder(db);
   const folders = listFolders(db).map((folder): FolderStatus => {
     const { ok, error, missing } = counts.get(folder.id) ?? { ok: 0, error: 0, missing: 0 };
@@ -44,9 +47,15 @@ export function libraryStatus(db: Db): LibraryStatusReport {
   });
   const sum = (key: 'ok' | 'error' | 'missing') => folders.reduce((total, folder) => total + folder[key], 0);
   const [ok, error, missing] = [sum('ok'), sum('error'), sum('missing')];
+  return { folders, counts: { total: ok + error + missing, ok, error, missing } };
+}
+
+/** What the library holds, as JSON-able data (CLI `status`). */
+export function libraryStatus(db: Db): LibraryStatusReport {
+  const { folders, counts } = folderStatuses(db);
   return {
     folders,
-    counts: { total: ok + error + missing, ok, error, missing },
+    counts,
     formats: formatCounts(db),
     storedBytes: storedPixelBytes(db),
     unfinishedScan: folders.some((folder) => folder.lastScanFinishedAt === null),

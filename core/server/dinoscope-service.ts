@@ -16,7 +16,7 @@ import type {
 } from '../api.ts';
 import type { CliLauncher } from '../jobs/cli-process.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
-import { libraryStatus, listErrors } from '../library/library-status.ts';
+import { folderStatuses, listErrors } from '../library/library-status.ts';
 import { readThumbnail } from '../library/training-copy.ts';
 import { describeVit } from '../model/vit-config.ts';
 import { type Db, openDatabase } from '../store/database.ts';
@@ -184,7 +184,7 @@ export class DinoscopeService {
       }),
 
       'library.status': () => {
-        const status = libraryStatus(db);
+        const status = folderStatuses(db);
         return {
           libraryFile: this.options.libraryFile,
           folders: status.folders.map((folder) => ({
