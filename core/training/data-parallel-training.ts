@@ -167,8 +167,12 @@ export class DataParallelTraining {
     const replicas = Math.max(1, options.replicas ?? defaultReplicas(options.backend ?? 'wasm'));
     const names = local.trainableNames;
     const shapes = local.trainableShapes();
+    // Gradients and the teacher-output sum, as one flat buffer per replica; one replica sums nothing.
     const floats =
-      names.reduce((n, name) => n + elementCount(shapes.get(name) as number[]), 0) + local.model.head.outDim;
+      replicas > 1
+        ? names.reduce((n, name) => n + elementCount(shapes.get(name) as number[]), 0) +
+          local.model.head.outDim
+        : 0;
     const buffer = () => new SharedArrayBuffer(4 * floats);
     const sum = buffer();
     const state = replicas > 1 ? local.toNamedTensors() : new Map();
@@ -213,6 +217,7 @@ export class DataParallelTraining {
    * drop-path masks. Throws NonFiniteLossError, with every replica unchanged, on a NaN/∞ loss.
    */
   async step(views: HostTensor[], schedule: StepSchedule, seed: number): Promise<StepResult> {
+    if (this.workers.length === 0) return this.stepAlone(views, schedule, seed);
     const batch = views[0].shape[0];
     // A batch smaller than the replicas (a short last batch) leaves some workers without a share.
     const shares = splitBatch(views, Math.min(this.replicas, batch));
@@ -279,6 +284,27 @@ export class DataParallelTraining {
       update: (performance.now() - summed) / 1000,
     };
     return { loss, teacherEntropy };
+  }
+
+  /** One replica (native TensorFlow, one core): the gradients stay on the device, no sums. */
+  private stepAlone(views: HostTensor[], schedule: StepSchedule, seed: number): StepResult {
+    const started = performance.now();
+    const crops = views.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+    let shard: ReturnType<DinoTrainingState['computeGradients']>;
+    try {
+      shard = this.local.computeGradients(crops, schedule, replicaRandom(seed, 0));
+    } finally {
+      tf.dispose(crops);
+    }
+    const computed = performance.now();
+    const result = this.local.applyGradients(shard, schedule);
+    this.lastTimings = {
+      local: (computed - started) / 1000,
+      workers: [],
+      waitAndSum: 0,
+      update: (performance.now() - computed) / 1000,
+    };
+    return result;
   }
 
   /** The state of a worker replica: tests use it to check the replicas stay identical. */

@@ -228,7 +228,14 @@ export class DinoTrainingState {
    * local ones, each NHWC [B, H, W, 3]. `random` draws the student's drop-path masks.
    */
   step(crops: tf.Tensor4D[], schedule: StepSchedule, random: Uniform = Math.random): StepResult {
-    const shard = this.computeGradients(crops, schedule, random);
+    return this.applyGradients(this.computeGradients(crops, schedule, random), schedule);
+  }
+
+  /**
+   * The second half of a step on the whole batch's gradients: the update, the center and the
+   * teacher. Takes the shard's tensors; on a NaN/∞ loss disposes them and changes nothing.
+   */
+  applyGradients(shard: ShardGradients, schedule: StepSchedule): StepResult {
     if (!Number.isFinite(shard.loss)) {
       tf.dispose([shard.teacherOutputSum, ...shard.gradients.values()]);
       throw new NonFiniteLossError(shard.loss);

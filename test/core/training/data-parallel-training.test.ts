@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import type { HostTensor } from '../../../core/engine/host-tensor.ts';
 import { dinoHeadConfig } from '../../../core/model/dino-head.ts';
-import { DataParallelTraining, splitBatch } from '../../../core/training/data-parallel-training.ts';
+import {
+  DataParallelTraining,
+  replicaRandom,
+  splitBatch,
+} from '../../../core/training/data-parallel-training.ts';
 import {
   type DinoModelConfig,
   DinoTrainingState,
@@ -84,6 +88,33 @@ describe('data-parallel training', () => {
     for (const [name, tensor] of main) {
       expect(worker.get(name)?.data, name).toEqual(tensor.data);
       expect(maxAbsDifference(tensor.data, reference.get(name)?.data ?? []), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('with one replica takes exactly the plain step, and holds no more tensors step after step', async () => {
+    const plain = DinoTrainingState.create(MODEL, SETTINGS, { random: lcg(2) });
+    const local = DinoTrainingState.fromNamedTensors(MODEL, plain.toNamedTensors(), SETTINGS);
+    const alone = await DataParallelTraining.start(local, { replicas: 1 });
+    try {
+      let tensorsAfterFirst = 0;
+      for (let step = 0; step < 4; step++) {
+        const batch = views(20 + step);
+        const result = await alone.step(batch, schedule(step), 200 + step);
+        const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+        // The drop-path masks come from the replica's own generator, as the wrapper seeds it.
+        const expected = plain.step(crops, schedule(step), replicaRandom(200 + step, 0));
+        tf.dispose(crops);
+        expect(result).toEqual(expected);
+        if (step === 1) tensorsAfterFirst = tf.memory().numTensors;
+      }
+      expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
+      const reference = plain.toNamedTensors();
+      for (const [name, tensor] of alone.local.toNamedTensors()) {
+        expect(tensor.data, name).toEqual(reference.get(name)?.data);
+      }
+    } finally {
+      await alone.dispose();
+      plain.dispose();
     }
   });
 
