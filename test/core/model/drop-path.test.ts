@@ -2,16 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import { blockDropRate, dropPathMasks, VisionTransformer } from '../../../core/model/vision-transformer.ts';
+import { lcg, TINY_VIT } from '../training/tiny-dino.ts';
 import { maxAbsDifference, take } from './reference-fixtures.ts';
-
-/** A seeded generator, so that a failure can be replayed. */
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe('drop-path (stochastic depth)', () => {
   beforeAll(async () => {
@@ -44,8 +36,7 @@ describe('drop-path (stochastic depth)', () => {
   });
 
   it('gives each image one of the four outcomes of a depth-2 model, each about a quarter of the time', () => {
-    const config = { patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, imgSize: 16 };
-    const model = new VisionTransformer(config, undefined, { random: lcg(3) });
+    const model = new VisionTransformer(TINY_VIT, undefined, { random: lcg(3) });
     const copies = 400;
     const image = tf.randomNormal([1, 16, 16, 3]);
     const images = tf.tile(image, [copies, 1, 1, 1]) as tf.Tensor4D;

@@ -2,41 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import type { HostTensor } from '../../../core/engine/host-tensor.ts';
-import { dinoHeadConfig } from '../../../core/model/dino-head.ts';
 import {
   DataParallelTraining,
   replicaRandom,
   splitBatch,
 } from '../../../core/training/data-parallel-training.ts';
-import {
-  type DinoModelConfig,
-  DinoTrainingState,
-  NonFiniteLossError,
-  type StepSchedule,
-} from '../../../core/training/train-step.ts';
+import { DinoTrainingState, NonFiniteLossError } from '../../../core/training/train-step.ts';
 import { maxAbsDifference } from '../model/reference-fixtures.ts';
+import { lcg, TINY_DINO, tinySchedule } from './tiny-dino.ts';
 
-const MODEL: DinoModelConfig = {
-  vit: { patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, imgSize: 16 },
-  head: dinoHeadConfig(16, 32, { hiddenDim: 16, bottleneckDim: 8 }),
-};
 // Drop-path off so that the parallel step can be compared with the plain full-batch step.
 const SETTINGS = { dropPathRate: 0 };
-const schedule = (epoch: number): StepSchedule => ({
-  epoch,
-  lr: 1e-3,
-  weightDecay: 0.04,
-  teacherMomentum: 0.99,
-  teacherTemp: 0.04,
-});
-
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** 2 global 16-px and 2 local 8-px views of 6 images. */
 function views(seed: number): HostTensor[] {
@@ -54,8 +30,8 @@ describe('data-parallel training', () => {
   let single: DinoTrainingState;
   beforeAll(async () => {
     await initBackend();
-    single = DinoTrainingState.create(MODEL, SETTINGS, { random: lcg(1) });
-    const local = DinoTrainingState.fromNamedTensors(MODEL, single.toNamedTensors(), SETTINGS);
+    single = DinoTrainingState.create(TINY_DINO, SETTINGS, { random: lcg(1) });
+    const local = DinoTrainingState.fromNamedTensors(TINY_DINO, single.toNamedTensors(), SETTINGS);
     parallel = await DataParallelTraining.start(local, { replicas: 2 });
   }, 120_000);
   afterAll(async () => {
@@ -74,9 +50,9 @@ describe('data-parallel training', () => {
     let tensorsAfterFirst = 0;
     for (let step = 0; step < 4; step++) {
       const batch = views(10 + step);
-      const result = await parallel.step(batch, schedule(step), 100 + step);
+      const result = await parallel.step(batch, tinySchedule(step), 100 + step);
       const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
-      const expected = single.step(crops, schedule(step));
+      const expected = single.step(crops, tinySchedule(step));
       tf.dispose(crops);
       expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-5);
       if (step === 1) tensorsAfterFirst = tf.memory().numTensors;
@@ -92,17 +68,17 @@ describe('data-parallel training', () => {
   });
 
   it('with one replica takes exactly the plain step, and holds no more tensors step after step', async () => {
-    const plain = DinoTrainingState.create(MODEL, SETTINGS, { random: lcg(2) });
-    const local = DinoTrainingState.fromNamedTensors(MODEL, plain.toNamedTensors(), SETTINGS);
+    const plain = DinoTrainingState.create(TINY_DINO, SETTINGS, { random: lcg(2) });
+    const local = DinoTrainingState.fromNamedTensors(TINY_DINO, plain.toNamedTensors(), SETTINGS);
     const alone = await DataParallelTraining.start(local, { replicas: 1 });
     try {
       let tensorsAfterFirst = 0;
       for (let step = 0; step < 4; step++) {
         const batch = views(20 + step);
-        const result = await alone.step(batch, schedule(step), 200 + step);
+        const result = await alone.step(batch, tinySchedule(step), 200 + step);
         const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
         // The drop-path masks come from the replica's own generator, as the wrapper seeds it.
-        const expected = plain.step(crops, schedule(step), replicaRandom(200 + step, 0));
+        const expected = plain.step(crops, tinySchedule(step), replicaRandom(200 + step, 0));
         tf.dispose(crops);
         expect(result).toEqual(expected);
         if (step === 1) tensorsAfterFirst = tf.memory().numTensors;
@@ -123,9 +99,9 @@ describe('data-parallel training', () => {
       shape: [1, ...v.shape.slice(1)],
       data: v.data.slice(0, v.data.length / 6),
     }));
-    await parallel.step(one, schedule(4), 9);
+    await parallel.step(one, tinySchedule(4), 9);
     const crops = one.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
-    single.step(crops, schedule(4));
+    single.step(crops, tinySchedule(4));
     tf.dispose(crops);
     const worker = await parallel.workerState(0);
     for (const [name, tensor] of parallel.local.toNamedTensors())
@@ -136,7 +112,7 @@ describe('data-parallel training', () => {
     const batch = views(50);
     batch[0].data.fill(Number.NaN);
     const before = parallel.local.toNamedTensors();
-    await expect(parallel.step(batch, schedule(3), 7)).rejects.toThrow(NonFiniteLossError);
+    await expect(parallel.step(batch, tinySchedule(3), 7)).rejects.toThrow(NonFiniteLossError);
     const worker = await parallel.workerState(0);
     for (const [name, tensor] of before) {
       expect(parallel.local.toNamedTensors().get(name)?.data, name).toEqual(tensor.data);

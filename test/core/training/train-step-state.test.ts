@@ -1,35 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
-import { dinoHeadConfig } from '../../../core/model/dino-head.ts';
-import {
-  type DinoModelConfig,
-  DinoTrainingState,
-  NonFiniteLossError,
-  type StepSchedule,
-} from '../../../core/training/train-step.ts';
+import { DinoTrainingState, NonFiniteLossError } from '../../../core/training/train-step.ts';
 import { maxAbsDifference } from '../model/reference-fixtures.ts';
-
-const MODEL: DinoModelConfig = {
-  vit: { patchSize: 8, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, imgSize: 16 },
-  head: dinoHeadConfig(16, 32, { hiddenDim: 16, bottleneckDim: 8 }),
-};
-
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-const schedule = (epoch: number): StepSchedule => ({
-  epoch,
-  lr: 1e-3,
-  weightDecay: 0.04,
-  teacherMomentum: 0.99,
-  teacherTemp: 0.04,
-});
+import { lcg, TINY_DINO, tinySchedule } from './tiny-dino.ts';
 
 /** 2 global 16-px + 2 local 8-px views of 4 images. */
 function crops(seed: number): tf.Tensor4D[] {
@@ -44,13 +18,13 @@ describe('DINO training state', () => {
   });
 
   it('holds the same number of tensors after step 2 and after step 50', () => {
-    const state = DinoTrainingState.create(MODEL, {}, { random: lcg(1) });
+    const state = DinoTrainingState.create(TINY_DINO, {}, { random: lcg(1) });
     const views = crops(10);
     const random = lcg(2);
     let afterStep2 = 0;
     for (let step = 1; step <= 50; step++) {
       // Epoch 1: past the frozen first epoch, so every parameter's AdamW state exists from step 1.
-      state.step(views, schedule(1), random);
+      state.step(views, tinySchedule(1), random);
       if (step === 2) afterStep2 = tf.memory().numTensors;
     }
     expect(tf.memory().numTensors).toBe(afterStep2);
@@ -59,10 +33,10 @@ describe('DINO training state', () => {
   });
 
   it('continues exactly from its NamedTensors (a checkpoint): same next loss and tensors', () => {
-    const first = DinoTrainingState.create(MODEL, {}, { random: lcg(3) });
+    const first = DinoTrainingState.create(TINY_DINO, {}, { random: lcg(3) });
     const views = crops(20);
-    first.step(views, schedule(0), lcg(4));
-    first.step(views, schedule(1), lcg(5));
+    first.step(views, tinySchedule(0), lcg(4));
+    first.step(views, tinySchedule(1), lcg(5));
     const saved = first.toNamedTensors();
     for (const prefix of ['student.backbone.', 'student.head.', 'teacher.backbone.', 'teacher.head.']) {
       expect([...saved.keys()].some((n) => n.startsWith(prefix))).toBe(true);
@@ -70,9 +44,9 @@ describe('DINO training state', () => {
     expect(saved.get('optimizer.step.head.last_layer.weight_v')?.data[0]).toBe(1);
     expect(saved.get('optimizer.step.backbone.cls_token')?.data[0]).toBe(2);
     expect(saved.has('optimizer.exp_avg.head.last_layer.weight_g')).toBe(false);
-    const resumed = DinoTrainingState.fromNamedTensors(MODEL, saved);
-    const a = first.step(views, schedule(1), lcg(6));
-    const b = resumed.step(views, schedule(1), lcg(6));
+    const resumed = DinoTrainingState.fromNamedTensors(TINY_DINO, saved);
+    const a = first.step(views, tinySchedule(1), lcg(6));
+    const b = resumed.step(views, tinySchedule(1), lcg(6));
     expect(b.loss).toBe(a.loss);
     const afterA = first.toNamedTensors();
     const afterB = resumed.toNamedTensors();
@@ -84,15 +58,15 @@ describe('DINO training state', () => {
   });
 
   it('recomputing activations (a tiny memory budget) gives the step that keeps them', () => {
-    const start = DinoTrainingState.create(MODEL, { dropPathRate: 0 }, { random: lcg(11) });
+    const start = DinoTrainingState.create(TINY_DINO, { dropPathRate: 0 }, { random: lcg(11) });
     const saved = start.toNamedTensors();
-    const recomputing = DinoTrainingState.fromNamedTensors(MODEL, saved, {
+    const recomputing = DinoTrainingState.fromNamedTensors(TINY_DINO, saved, {
       dropPathRate: 0,
       activationMemoryBytes: 1,
     });
     const views = crops(50);
-    const kept = start.step(views, schedule(1));
-    const recomputed = recomputing.step(views, schedule(1));
+    const kept = start.step(views, tinySchedule(1));
+    const recomputed = recomputing.step(views, tinySchedule(1));
     expect(Math.abs(recomputed.loss - kept.loss)).toBeLessThan(1e-6);
     const a = start.toNamedTensors();
     for (const [name, t] of recomputing.toNamedTensors()) {
@@ -104,11 +78,11 @@ describe('DINO training state', () => {
   });
 
   it('refuses a non-finite loss before changing anything', () => {
-    const state = DinoTrainingState.create(MODEL, {}, { random: lcg(7) });
+    const state = DinoTrainingState.create(TINY_DINO, {}, { random: lcg(7) });
     const views = crops(30);
     const before = state.toNamedTensors();
     const poisoned = [tf.fill([4, 16, 16, 3], Number.NaN) as tf.Tensor4D, ...views.slice(1)];
-    expect(() => state.step(poisoned, schedule(0))).toThrow(NonFiniteLossError);
+    expect(() => state.step(poisoned, tinySchedule(0))).toThrow(NonFiniteLossError);
     const after = state.toNamedTensors();
     for (const [name, t] of before) expect(after.get(name)?.data, name).toEqual(t.data);
     tf.dispose([...views, poisoned[0]]);
@@ -116,12 +90,12 @@ describe('DINO training state', () => {
   });
 
   it('keeps the last layer frozen in the first epoch and trains it after', () => {
-    const state = DinoTrainingState.create(MODEL, { freezeLastLayerEpochs: 1 }, { random: lcg(8) });
+    const state = DinoTrainingState.create(TINY_DINO, { freezeLastLayerEpochs: 1 }, { random: lcg(8) });
     const views = crops(40);
     const v0 = state.student.head.getWeights().get('last_layer.weight_v')?.data.slice();
-    state.step(views, schedule(0), lcg(9));
+    state.step(views, tinySchedule(0), lcg(9));
     expect(state.student.head.getWeights().get('last_layer.weight_v')?.data).toEqual(v0);
-    state.step(views, schedule(1), lcg(10));
+    state.step(views, tinySchedule(1), lcg(10));
     expect(state.student.head.getWeights().get('last_layer.weight_v')?.data).not.toEqual(v0);
     tf.dispose(views);
     state.dispose();
