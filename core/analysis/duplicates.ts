@@ -3,6 +3,7 @@ import type { Db } from '../store/database.ts';
 import { loadEmbeddings } from '../store/embeddings.ts';
 import { type ModelRecord, resolveModel } from '../store/models.ts';
 import { knnGraph } from './knn-graph.ts';
+import { findRoot } from './union-find.ts';
 
 /**
  * Duplicate photos: exact copies (same content hash) and near-duplicates (resized, re-encoded,
@@ -141,16 +142,7 @@ export async function findDuplicates(db: Db, options: DuplicateOptions = {}): Pr
       onProgress: options.onProgress,
     });
     const parent = Int32Array.from({ length: count }, (_, i) => i);
-    const root = (i: number): number => {
-      let r = i;
-      while (parent[r] !== r) r = parent[r];
-      for (let node = i; parent[node] !== r; ) {
-        const next = parent[node];
-        parent[node] = r; // path compression
-        node = next;
-      }
-      return r;
-    };
+    const root = (i: number) => findRoot(parent, i);
     for (let i = 0; i < count; i++) {
       for (let j = 0; j < k; j++) {
         if (graph.similarities[i * k + j] < threshold) break;

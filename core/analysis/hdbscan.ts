@@ -1,4 +1,5 @@
 import { lowDimKnn } from './kd-tree.ts';
+import { findRoot } from './union-find.ts';
 
 /**
  * HDBSCAN (Campello, Moulavi & Sander 2013; McInnes' `hdbscan` library) on low-dimensional
@@ -130,16 +131,7 @@ function singleLinkage(mst: Edges, count: number): Linkage {
   );
   const parent = new Int32Array(2 * count - 1);
   for (let i = 0; i < parent.length; i++) parent[i] = i;
-  const find = (x: number): number => {
-    let root = x;
-    while (parent[root] !== root) root = parent[root];
-    while (parent[x] !== root) {
-      const next = parent[x];
-      parent[x] = root;
-      x = next;
-    }
-    return root;
-  };
+  const find = (x: number) => findRoot(parent, x);
   const nodeSize = new Int32Array(2 * count - 1).fill(1);
   const linkage: Linkage = {
     left: new Int32Array(count - 1),
