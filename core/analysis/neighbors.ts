@@ -53,16 +53,12 @@ export async function findNeighbors(
   const k = options.k ?? 20;
   if (!Number.isInteger(k) || k < 1)
     throw new Error(`-k must be a positive whole number (got ${options.k}).`);
-  const index = await embeddingIndex(db, model.id);
-  const vector = index.vectorOf(query.imageId);
-  if (!vector) {
+  const found = await nearestToImage(db, model.id, query.imageId, k);
+  if (!found) {
     throw new Error(
       `${query.path} has no embedding for model "${model.name}" yet: run \`dinoscope embed --model ${model.id}\`.`,
     );
   }
-  const started = performance.now();
-  const found = await index.nearest(vector, k, { excludeImageId: query.imageId });
-  const searchMilliseconds = performance.now() - started;
   const refs = imageRefs(db, found.imageIds);
   return {
     model: { id: model.id, name: model.name },
@@ -71,9 +67,32 @@ export async function findNeighbors(
       ...(refs.get(id) ?? { imageId: id, path: '', relPath: '' }),
       similarity: found.similarities[i],
     })),
-    searched: index.count,
-    searchMilliseconds,
+    searched: found.searched,
+    searchMilliseconds: found.searchMilliseconds,
   };
+}
+
+/**
+ * The k photos nearest to a photo of the library under a model, itself excluded; null when the
+ * photo has no embedding for that model.
+ */
+export async function nearestToImage(
+  db: Db,
+  modelId: number,
+  imageId: number,
+  k: number,
+): Promise<{
+  imageIds: Int32Array;
+  similarities: Float32Array;
+  searched: number;
+  searchMilliseconds: number;
+} | null> {
+  const index = await embeddingIndex(db, modelId);
+  const vector = index.vectorOf(imageId);
+  if (!vector) return null;
+  const started = performance.now();
+  const found = await index.nearest(vector, k, { excludeImageId: imageId });
+  return { ...found, searched: index.count, searchMilliseconds: performance.now() - started };
 }
 
 export function imageRefs(db: Db, imageIds: ArrayLike<number>): Map<number, ImageRef> {

@@ -2,7 +2,8 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { DuplicateReport } from '../analysis/duplicates.ts';
-import { embeddingIndex, releaseEmbeddingIndexes } from '../analysis/embedding-index.ts';
+import { releaseEmbeddingIndexes } from '../analysis/embedding-index.ts';
+import { nearestToImage } from '../analysis/neighbors.ts';
 import type {
   ApiArgs,
   ApiEvent,
@@ -345,15 +346,13 @@ export class DinoscopeService {
 
       'photo.neighbors': async ({ imageId, modelId, k }) => {
         this.requireModel(modelId);
-        const index = await embeddingIndex(db, modelId);
-        const query = index.vectorOf(imageId);
-        if (!query) {
+        const found = await nearestToImage(db, modelId, imageId, k);
+        if (!found) {
           throw new ApiFailure(
             `Photo ${imageId} has no embedding for this model yet.`,
             'Compute the embeddings (Training view → Embed photos), then try again.',
           );
         }
-        const found = await index.nearest(query, k, { excludeImageId: imageId });
         return Array.from(found.imageIds, (id, i) => ({ imageId: id, similarity: found.similarities[i] }));
       },
 
