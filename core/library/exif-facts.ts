@@ -13,14 +13,19 @@ const TAGS = ['Orientation', 'DateTimeOriginal', 'OffsetTimeOriginal', 'CreateDa
 const EXIF_DATE = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
 const EXIF_OFFSET = /^[+-]\d{2}:\d{2}$/;
 
+/** How an EXIF block starts, before its TIFF structure. */
+export const EXIF_SIGNATURE = 'Exif\0\0';
+
 /**
- * Reads the EXIF facts from a whole JPEG file, or from the EXIF block libvips extracted from any
- * format (`sharp().metadata().exif`: `Exif\0\0` then a TIFF structure). A damaged or absent block
- * costs the facts, never the image.
+ * Reads the EXIF facts from an EXIF block: a JPEG's APP1 segment (`readJpegHeader`) or the block
+ * libvips extracted from any format (`sharp().metadata().exif`), `Exif\0\0` then a TIFF structure;
+ * a bare TIFF structure or a whole JPEG file is read too. A damaged or absent block costs the
+ * facts, never the image.
  */
 export async function readExifFacts(input: Buffer | undefined): Promise<ExifFacts> {
   if (!input || input.length < 14) return NONE;
-  const source = input.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? input.subarray(6) : input;
+  const signed = input.subarray(0, EXIF_SIGNATURE.length).toString('latin1') === EXIF_SIGNATURE;
+  const source = signed ? input.subarray(EXIF_SIGNATURE.length) : input;
   let tags: Record<string, unknown> | undefined;
   try {
     tags = await exifr.parse(source, { pick: TAGS, reviveValues: false, translateValues: false });

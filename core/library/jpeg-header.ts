@@ -1,3 +1,5 @@
+import { EXIF_SIGNATURE } from './exif-facts.ts';
+
 /** What a JPEG's markers say before its pixels: the stored size, and its EXIF block if it has one. */
 export interface JpegHeader {
   width: number;
@@ -5,8 +7,6 @@ export interface JpegHeader {
   /** The APP1 EXIF block (`Exif\0\0` then a TIFF structure), as `readExifFacts` takes it; null when none. */
   exif: Buffer | null;
 }
-
-const EXIF_SIGNATURE = 'Exif\0\0';
 
 /**
  * Walks a JPEG's markers up to its first scan: the stored size from the start-of-frame marker and

@@ -285,11 +285,7 @@ function Fact({ label, value }: { label: string; value: string }) {
 
 function RunSummary({ run }: { run: TrainingRunSummary }) {
   const { run: request } = useApp();
-  const resumable =
-    run.status === 'paused' ||
-    run.status === 'cancelled' ||
-    run.status === 'failed' ||
-    run.status === 'running';
+  const resumable = run.status !== 'finished';
   return (
     <>
       <dl className="facts">
