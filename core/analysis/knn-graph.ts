@@ -62,7 +62,6 @@ export async function knnGraph(
     const rowsOf = (start: number) => Math.min(side, count - start);
     await walkTiles(
       jobs,
-      tiles,
       Math.min(side, count) ** 2,
       (job, out) => tiles.tile(block(job.a), rowsOf(job.a), block(job.b), rowsOf(job.b), dim, out),
       (job, scores) => scanSymmetricTile(scores, rowsOf(job.a), rowsOf(job.b), job.a, job.b, selection),
@@ -106,7 +105,6 @@ export async function crossTopK(
     const databaseRows = (start: number) => Math.min(side, databaseCount - start);
     await walkTiles(
       jobs,
-      tiles,
       Math.min(side, queryCount) * Math.min(side, databaseCount),
       (job, out) =>
         tiles.tile(
@@ -144,39 +142,36 @@ async function similarityTiles(engine: KnnEngine = 'auto', work: number): Promis
 }
 
 /**
- * Keeps `tiles.parallel` tiles being computed while JS scans the oldest finished one (ONNX Runtime
- * multiplies on its own threads). Tiles are scanned in order, which keeps ties deterministic.
+ * Computes the next tile while JS scans the current one (ONNX Runtime multiplies on its own
+ * threads), in two buffers. Tiles are scanned in order, which keeps ties deterministic.
  */
 async function walkTiles<Job extends { work: number }>(
   jobs: Job[],
-  tiles: SimilarityTiles,
   tileValues: number,
   compute: (job: Job, out: Float32Array) => Promise<void>,
   scan: (job: Job, scores: Float32Array) => void,
   rows: number,
   options: KnnSearchOptions,
 ): Promise<void> {
+  if (jobs.length === 0) return;
   const totalWork = jobs.reduce((sum, job) => sum + job.work, 0) || 1;
   let doneWork = 0;
   let lastYield = performance.now();
-  const free: Float32Array[] = [];
-  const inFlight: { job: Job; out: Float32Array; done: Promise<void> }[] = [];
-  let next = 0;
-  const launch = () => {
-    const job = jobs[next++];
-    const out = free.pop() ?? new Float32Array(tileValues);
-    inFlight.push({ job, out, done: compute(job, out) });
-  };
+  let filling = new Float32Array(tileValues);
+  let spare = new Float32Array(tileValues);
+  let computing = compute(jobs[0], filling);
   try {
-    while (next < jobs.length && inFlight.length < tiles.parallel) launch();
-    while (inFlight.length > 0) {
+    for (let j = 0; j < jobs.length; j++) {
       options.signal?.throwIfAborted();
-      const oldest = inFlight.shift() as (typeof inFlight)[number];
-      await oldest.done;
-      if (next < jobs.length) launch();
-      scan(oldest.job, oldest.out);
-      free.push(oldest.out);
-      doneWork += oldest.job.work;
+      await computing;
+      const scores = filling;
+      if (j + 1 < jobs.length) {
+        filling = spare;
+        spare = scores;
+        computing = compute(jobs[j + 1], filling);
+      }
+      scan(jobs[j], scores);
+      doneWork += jobs[j].work;
       if (performance.now() - lastYield > YIELD_MS) {
         // A macrotask turn lets Ctrl-C and progress listeners run during pure-JS stretches.
         await new Promise((resolve) => setImmediate(resolve));
@@ -186,8 +181,8 @@ async function walkTiles<Job extends { work: number }>(
       options.onProgress?.(Math.round((rows * doneWork) / totalWork), rows);
     }
   } finally {
-    // Tiles still being computed must finish before their sessions can be released.
-    await Promise.all(inFlight.map((flight) => flight.done.catch(() => undefined)));
+    // A tile still being computed must finish before its session can be released.
+    await computing.catch(() => undefined);
   }
 }
 

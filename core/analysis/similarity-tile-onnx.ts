@@ -22,7 +22,6 @@ export async function onnxSimilarityTiles(options: { threads?: number } = {}): P
   });
   return {
     name: 'onnx',
-    parallel: 1,
     async tile(a, aRows, b, bRows, dim, out) {
       // The output is bound to the caller's buffer: no 16 MB allocation per tile.
       await session.run(

@@ -4,8 +4,6 @@
  */
 export interface SimilarityTiles {
   readonly name: 'js' | 'onnx';
-  /** Tiles it computes at the same time: a caller keeps this many in flight while it scans one. */
-  readonly parallel: number;
   /** Writes S (aRows × bRows) into `out`. */
   tile(
     a: Float32Array,
@@ -26,7 +24,6 @@ export interface SimilarityTiles {
 export function jsSimilarityTiles(): SimilarityTiles {
   return {
     name: 'js',
-    parallel: 1,
     async tile(a, aRows, b, bRows, dim, out) {
       for (let r = 0; r < aRows; r += 4) multiplyFourRows(a, r, Math.min(4, aRows - r), b, bRows, dim, out);
     },
