@@ -41,6 +41,22 @@ type MapWindow = Window & {
 };
 const hasChromium = existsSync(chromiumPath);
 
+/** Opens the map view, waits for its `count` points, and says where point `index` is drawn. */
+async function openMapAt(view: Page, count: number, index: number) {
+  await view.getByRole('link', { name: 'Map' }).click();
+  await view.waitForFunction(
+    (n) => document.querySelector('.map-canvas')?.getAttribute('data-points') === String(n),
+    count,
+  );
+  await view.waitForFunction(() => (window as MapWindow).dinoscopeMap !== undefined);
+  await view.waitForTimeout(200);
+  return view.evaluate((i) => {
+    const map = (window as MapWindow).dinoscopeMap;
+    if (!map) throw new Error('no map');
+    return { ...map.screenPosition(i), imageId: map.imageIdAt(i) };
+  }, index);
+}
+
 const servers: ChildProcess[] = [];
 let browser: Browser | null = null;
 let page: Page;
@@ -219,18 +235,7 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await waitForJob('map', 60_000);
 
     // Map: one point per photo; hovering one shows its thumbnail; clicking opens it.
-    await page.getByRole('link', { name: 'Map' }).click();
-    await page.waitForFunction(
-      (n) => document.querySelector('.map-canvas')?.getAttribute('data-points') === String(n),
-      photoCount,
-    );
-    await page.waitForFunction(() => (window as MapWindow).dinoscopeMap !== undefined);
-    await page.waitForTimeout(200);
-    const target = await page.evaluate(() => {
-      const map = (window as MapWindow).dinoscopeMap;
-      if (!map) throw new Error('no map');
-      return { ...map.screenPosition(0), imageId: map.imageIdAt(0) };
-    });
+    const target = await openMapAt(page, photoCount, 0);
     await page.mouse.move(target.x, target.y);
     const tooltip = page.locator('.map-tooltip');
     await tooltip.waitFor();
@@ -412,30 +417,22 @@ describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
   it('draws every point of the map and still picks the one under the mouse', {
     timeout: 120_000,
   }, async () => {
-    await large.getByRole('link', { name: 'Map' }).click();
-    await large.waitForFunction(
-      (n) => document.querySelector('.map-canvas')?.getAttribute('data-points') === String(n),
-      count,
-    );
-    await large.waitForFunction(() => (window as MapWindow).dinoscopeMap !== undefined);
-    await large.waitForTimeout(200);
     // The last point is drawn on top of any that share its pixel.
-    const target = await large.evaluate((index) => {
-      const map = (window as MapWindow).dinoscopeMap;
-      if (!map) throw new Error('no map');
-      return { ...map.screenPosition(index), imageId: map.imageIdAt(index) };
-    }, count - 1);
+    const target = await openMapAt(large, count, count - 1);
     await large.mouse.move(target.x, target.y);
     const tooltip = large.locator('.map-tooltip');
     await tooltip.waitFor();
     const hovered = Number(await tooltip.getAttribute('data-image-id'));
     // Points overlap at this density: the one picked is within a few pixels of the mouse.
-    const picked = await large.evaluate((id) => {
-      const map = (window as MapWindow).dinoscopeMap;
-      if (!map) throw new Error('no map');
-      for (let i = 0; i < 100_000; i++) if (map.imageIdAt(i) === id) return map.screenPosition(i);
-      return null;
-    }, hovered);
+    const picked = await large.evaluate(
+      ({ id, n }) => {
+        const map = (window as MapWindow).dinoscopeMap;
+        if (!map) throw new Error('no map');
+        for (let i = 0; i < n; i++) if (map.imageIdAt(i) === id) return map.screenPosition(i);
+        return null;
+      },
+      { id: hovered, n: count },
+    );
     expect(picked).not.toBeNull();
     expect(Math.hypot((picked?.x ?? 0) - target.x, (picked?.y ?? 0) - target.y)).toBeLessThan(12);
     await large.locator('.clusters li button').first().click();
