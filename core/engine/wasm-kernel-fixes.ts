@@ -17,69 +17,68 @@ export function installWasmKernelFixes(): void {
   installIdentity();
 }
 
-function installIdentity(): void {
-  const stock = tf.getKernel('Identity', 'wasm');
+type KernelArgs<Inputs, Attrs> = { inputs: Inputs; attrs: Attrs; backend: BackendWasm };
+
+/**
+ * Replaces a stock wasm kernel by `fast` for numeric tensors (strings, in `input`, stay with the
+ * stock kernel); done once, whoever asks again.
+ */
+function replaceWasmKernel<Inputs extends Record<string, tf.TensorInfo>, Attrs>(
+  name: string,
+  input: keyof Inputs,
+  fast: (args: KernelArgs<Inputs, Attrs>) => tf.TensorInfo | tf.TensorInfo[],
+): void {
+  const stock = tf.getKernel(name, 'wasm');
   if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
-  const kernelFunc = ((args: { inputs: { x: tf.TensorInfo }; backend: BackendWasm }) => {
-    const { x } = args.inputs;
-    if (x.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
-    args.backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
+  const kernelFunc = ((args: KernelArgs<Inputs, Attrs>) =>
+    args.inputs[input].dtype === 'string'
+      ? stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0])
+      : fast(args)) as unknown as tf.KernelFunc & { dinoscope?: boolean };
   kernelFunc.dinoscope = true;
-  tf.unregisterKernel('Identity', 'wasm');
+  tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ ...stock, kernelFunc });
+}
+
+function installIdentity(): void {
+  replaceWasmKernel<{ x: tf.TensorInfo }, unknown>('Identity', 'x', ({ inputs: { x }, backend }) => {
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
 }
 
 function installSlice(): void {
-  const stock = tf.getKernel('Slice', 'wasm');
-  if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
-  const kernelFunc = ((args: {
-    inputs: { x: tf.TensorInfo };
-    attrs: { begin: number | number[]; size: number | number[] };
-    backend: BackendWasm;
-  }) => {
-    const { x } = args.inputs;
-    if (x.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
-    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, args.attrs.begin, args.attrs.size);
-    const out = args.backend.makeOutput(size, x.dtype);
-    // Views are taken after makeOutput: allocating may grow the heap and detach older views.
-    copySlice(args.backend.typedArrayFromHeap(x), x.shape, begin, size, args.backend.typedArrayFromHeap(out));
-    return out;
-  }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
-  kernelFunc.dinoscope = true;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ ...stock, kernelFunc });
+  replaceWasmKernel<{ x: tf.TensorInfo }, { begin: number | number[]; size: number | number[] }>(
+    'Slice',
+    'x',
+    ({ inputs: { x }, attrs, backend }) => {
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+      const out = backend.makeOutput(size, x.dtype);
+      // Views are taken after makeOutput: allocating may grow the heap and detach older views.
+      copySlice(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+      return out;
+    },
+  );
 }
 
 function installUnpack(): void {
-  const stock = tf.getKernel('Unpack', 'wasm');
-  if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
-  const kernelFunc = ((args: {
-    inputs: { value: tf.TensorInfo };
-    attrs: { axis: number };
-    backend: BackendWasm;
-  }) => {
-    const { value } = args.inputs;
-    if (value.dtype === 'string') return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);
-    const rank = value.shape.length;
-    const axis = args.attrs.axis < 0 ? args.attrs.axis + rank : args.attrs.axis;
-    const outShape = value.shape.filter((_, i) => i !== axis);
-    const size = value.shape.map((d, i) => (i === axis ? 1 : d));
-    const outs = Array.from({ length: value.shape[axis] }, () =>
-      args.backend.makeOutput(outShape, value.dtype),
-    );
-    // Views are taken after every output exists: allocating may grow the heap and detach views.
-    const input = args.backend.typedArrayFromHeap(value);
-    outs.forEach((out, i) => {
-      const begin = value.shape.map((_, j) => (j === axis ? i : 0));
-      copySlice(input, value.shape, begin, size, args.backend.typedArrayFromHeap(out));
-    });
-    return outs;
-  }) as unknown as tf.KernelFunc & { dinoscope?: boolean };
-  kernelFunc.dinoscope = true;
-  tf.unregisterKernel('Unpack', 'wasm');
-  tf.registerKernel({ ...stock, kernelFunc });
+  replaceWasmKernel<{ value: tf.TensorInfo }, { axis: number }>(
+    'Unpack',
+    'value',
+    ({ inputs: { value }, attrs, backend }) => {
+      const rank = value.shape.length;
+      const axis = attrs.axis < 0 ? attrs.axis + rank : attrs.axis;
+      const outShape = value.shape.filter((_, i) => i !== axis);
+      const size = value.shape.map((d, i) => (i === axis ? 1 : d));
+      const outs = Array.from({ length: value.shape[axis] }, () => backend.makeOutput(outShape, value.dtype));
+      // Views are taken after every output exists: allocating may grow the heap and detach views.
+      const input = backend.typedArrayFromHeap(value);
+      outs.forEach((out, i) => {
+        const begin = value.shape.map((_, j) => (j === axis ? i : 0));
+        copySlice(input, value.shape, begin, size, backend.typedArrayFromHeap(out));
+      });
+      return outs;
+    },
+  );
 }
 
 /** Copies the box `begin`..`begin + size` of a row-major tensor into `out`, one innermost run at a time. */
