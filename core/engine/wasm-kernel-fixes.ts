@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from './wasm-heap.ts';
+import type { BackendWasm } from './own-wasm-kernels.ts';
 
 /**
  * Kernels of tfjs-backend-wasm 4.22 replaced where the stock ones copy far more than they must;

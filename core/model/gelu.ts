@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, float32Heap } from '../engine/wasm-heap.ts';
+import { type BackendWasm, float32Heap, ownWasmKernelsActive } from '../engine/own-wasm-kernels.ts';
 
 /**
  * GELU in its exact form x·Φ(x), Φ the standard normal CDF, as `nn.GELU()` in the reference (not
@@ -48,14 +48,8 @@ const GELU = 'DinoscopeGelu';
 export const geluKernel = { enabled: true };
 
 function wasmKernel(): boolean {
-  if (!geluKernel.enabled || tf.getBackend() !== 'wasm') return false;
-  if (!tf.getKernel(GELU, 'wasm')) {
-    tf.registerKernel({
-      kernelName: GELU,
-      backendName: 'wasm',
-      kernelFunc: geluWasm as unknown as tf.KernelFunc,
-    });
-    // Autograd through the kernel (tests differentiate the plain block forward): Φ' = φ, φ' = −x·φ.
+  // Autograd through the kernel (tests differentiate the plain block forward): Φ' = φ, φ' = −x·φ.
+  return ownWasmKernelsActive(geluKernel.enabled, { [GELU]: geluWasm }, () =>
     tf.registerGradient({
       kernelName: GELU,
       inputsToSave: ['x'],
@@ -68,9 +62,8 @@ function wasmKernel(): boolean {
           x: () => tf.add(tf.mul(dY, tf.add(cdf, xPdf)), tf.sub(tf.mul(dCdf, pdf), tf.mul(dPdf, xPdf))),
         };
       },
-    });
-  }
-  return true;
+    }),
+  );
 }
 
 /** [x·Φ(x), Φ(x), φ(x)] in one pass over views of the wasm heap. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, float32Heap } from '../engine/wasm-heap.ts';
+import { type BackendWasm, float32Heap, ownWasmKernelsActive } from '../engine/own-wasm-kernels.ts';
 
 /**
  * The per-parameter update of a DINO step fused into one pass per parameter on the wasm backend:
@@ -28,20 +28,7 @@ export const fusedUpdateKernels = { enabled: true };
 
 /** True when the fused kernels run on the active backend (wasm); registers them on first use. */
 export function fusedUpdates(): boolean {
-  if (!fusedUpdateKernels.enabled || tf.getBackend() !== 'wasm') return false;
-  if (!tf.getKernel(ADAMW, 'wasm')) {
-    tf.registerKernel({
-      kernelName: ADAMW,
-      backendName: 'wasm',
-      kernelFunc: adamWKernel as unknown as tf.KernelFunc,
-    });
-    tf.registerKernel({
-      kernelName: EMA,
-      backendName: 'wasm',
-      kernelFunc: emaKernel as unknown as tf.KernelFunc,
-    });
-  }
-  return true;
+  return ownWasmKernelsActive(fusedUpdateKernels.enabled, { [ADAMW]: adamWKernel, [EMA]: emaKernel });
 }
 
 /** [parameter, exp_avg, exp_avg_sq] after one AdamW update with the clipped gradient. */
