@@ -1,39 +1,45 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from './own-wasm-kernels.ts';
+import { type BackendWasm, heapOffset, simdKernels, simdKernelsAvailable } from './own-wasm-kernels.ts';
 
 /**
  * Kernels of tfjs-backend-wasm 4.22 replaced where the stock ones copy far more than they must;
  * same inputs, attributes and results (strings go to the stock kernels):
- * - `Slice` and `Unpack` (unstack) first copy the whole input out of the wasm heap (`readSync`)
- *   for every slice, so cutting a tensor into n pieces costs n whole copies (~5 ms per slice of a
- *   10 MB tensor, which made per-head attention products impossible). These view the heap in place.
+ * - `Slice` first copies the whole input out of the wasm heap (`readSync`) for every slice, so
+ *   cutting a tensor into n pieces costs n whole copies (~5 ms per slice of a 10 MB tensor). This
+ *   one views the heap in place.
+ * - `Transpose` moves one element at a time (~1.6 ns an element; power-of-two rows collide in the
+ *   cache). Swapping the last two axes, which every dense layer's backward does, runs on
+ *   dinoscope's SIMD kernel in 4 × 4 blocks; other permutations stay with the stock kernel.
  * - `Identity` copies its input; it backs `tf.clone`, which autograd applies to every tensor a
  *   custom gradient saves. It shares the data instead, as the backend's own `Reshape` does: tfjs
  *   never writes into a tensor's memory after creating it.
  */
 export function installWasmKernelFixes(): void {
   installSlice();
-  installUnpack();
+  if (simdKernelsAvailable()) installTranspose();
   installIdentity();
 }
 
 type KernelArgs<Inputs, Attrs> = { inputs: Inputs; attrs: Attrs; backend: BackendWasm };
 
+type StockKernel = (args: unknown) => tf.TensorInfo | tf.TensorInfo[];
+
 /**
  * Replaces a stock wasm kernel by `fast` for numeric tensors (strings, in `input`, stay with the
- * stock kernel); done once, whoever asks again.
+ * stock kernel, which `fast` may also hand a case to); done once, whoever asks again.
  */
 function replaceWasmKernel<Inputs extends Record<string, tf.TensorInfo>, Attrs>(
   name: string,
   input: keyof Inputs,
-  fast: (args: KernelArgs<Inputs, Attrs>) => tf.TensorInfo | tf.TensorInfo[],
+  fast: (args: KernelArgs<Inputs, Attrs>, stock: StockKernel) => tf.TensorInfo | tf.TensorInfo[],
 ): void {
   const stock = tf.getKernel(name, 'wasm');
   if (!stock || (stock.kernelFunc as { dinoscope?: boolean }).dinoscope) return;
+  const stockKernel = stock.kernelFunc as unknown as StockKernel;
   const kernelFunc = ((args: KernelArgs<Inputs, Attrs>) =>
     args.inputs[input].dtype === 'string'
-      ? stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0])
-      : fast(args)) as unknown as tf.KernelFunc & { dinoscope?: boolean };
+      ? stockKernel(args)
+      : fast(args, stockKernel)) as unknown as tf.KernelFunc & { dinoscope?: boolean };
   kernelFunc.dinoscope = true;
   tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({ ...stock, kernelFunc });
@@ -43,6 +49,32 @@ function installIdentity(): void {
   replaceWasmKernel<{ x: tf.TensorInfo }, unknown>('Identity', 'x', ({ inputs: { x }, backend }) => {
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+}
+
+function installTranspose(): void {
+  replaceWasmKernel<{ x: tf.TensorInfo }, { perm: number[] }>('Transpose', 'x', (args, stock) => {
+    const {
+      inputs: { x },
+      attrs: { perm },
+      backend,
+    } = args;
+    const rank = perm.length;
+    const swapsLastTwo =
+      rank >= 2 &&
+      perm[rank - 1] === rank - 2 &&
+      perm[rank - 2] === rank - 1 &&
+      perm.slice(0, -2).every((p, i) => p === i);
+    // The kernel moves 4-byte elements.
+    if (!swapsLastTwo || (x.dtype !== 'float32' && x.dtype !== 'int32')) return stock(args);
+    const out = backend.makeOutput(
+      perm.map((axis) => x.shape[axis]),
+      x.dtype,
+    );
+    const [rows, cols] = x.shape.slice(-2);
+    const batch = tf.util.sizeFromShape(x.shape.slice(0, -2));
+    simdKernels(backend).transpose(heapOffset(backend, x), heapOffset(backend, out), batch, rows, cols);
+    return out;
   });
 }
 
@@ -56,27 +88,6 @@ function installSlice(): void {
       // Views are taken after makeOutput: allocating may grow the heap and detach older views.
       copySlice(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
       return out;
-    },
-  );
-}
-
-function installUnpack(): void {
-  replaceWasmKernel<{ value: tf.TensorInfo }, { axis: number }>(
-    'Unpack',
-    'value',
-    ({ inputs: { value }, attrs, backend }) => {
-      const rank = value.shape.length;
-      const axis = attrs.axis < 0 ? attrs.axis + rank : attrs.axis;
-      const outShape = value.shape.filter((_, i) => i !== axis);
-      const size = value.shape.map((d, i) => (i === axis ? 1 : d));
-      const outs = Array.from({ length: value.shape[axis] }, () => backend.makeOutput(outShape, value.dtype));
-      // Views are taken after every output exists: allocating may grow the heap and detach views.
-      const input = backend.typedArrayFromHeap(value);
-      outs.forEach((out, i) => {
-        const begin = value.shape.map((_, j) => (j === axis ? i : 0));
-        copySlice(input, value.shape, begin, size, backend.typedArrayFromHeap(out));
-      });
-      return outs;
     },
   );
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { linearForward } from './linear.ts';
+import { smallProducts } from './small-products.ts';
 
 /**
  * Multi-head self-attention as the reference `Attention.forward` up to its `proj` layer:
@@ -61,10 +62,9 @@ export function attentionForward(
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const [q, k, v] = projectHeads(x, qkvWeight, qkvBias, s);
-    const pairs = perPairProducts(s);
-    const scores = tf.mul(product(q, k, false, true, pairs), s.headDim ** -0.5);
+    const scores = tf.mul(smallProducts(q, k, false, true), s.headDim ** -0.5);
     const probs = tf.softmax(scores) as tf.Tensor3D;
-    const out = product(probs, v, false, false, pairs);
+    const out = smallProducts(probs, v, false, false);
     if (cache) cache({ q: tf.keep(q), k: tf.keep(k), v: tf.keep(v), probs: tf.keep(probs) });
     return mergeHeads(out, s);
   });
@@ -79,7 +79,7 @@ export function attentionProbabilities(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [q, k] = projectHeads(x, qkvWeight, qkvBias, s);
-    const scores = tf.mul(product(q, k, false, true, perPairProducts(s)), s.headDim ** -0.5);
+    const scores = tf.mul(smallProducts(q, k, false, true), s.headDim ** -0.5);
     const probs = tf.softmax(scores).reshape([s.heads, s.images, s.tokens, s.tokens]);
     return tf.transpose(probs, [1, 0, 2, 3]) as tf.Tensor4D;
   });
@@ -92,50 +92,17 @@ export function attentionBackward(cache: AttentionCache, dOut: tf.Tensor2D, s: A
     const dO = tf
       .transpose(dOut.reshape([s.images, s.tokens, s.heads, s.headDim]), [2, 0, 1, 3])
       .reshape([s.heads * s.images, s.tokens, s.headDim]) as tf.Tensor3D;
-    const pairs = perPairProducts(s);
-    const dProbs = product(dO, v, false, true, pairs);
-    const dV = product(probs, dO, true, false, pairs);
+    const dProbs = smallProducts(dO, v, false, true);
+    const dV = smallProducts(probs, dO, true, false);
     // Softmax backward: dS = P ⊙ (dP − Σ_j dP·P), then the scale of the scores.
     const rowDot = tf.sum(tf.mul(dProbs, probs), -1, true);
     const dScores = tf.mul(tf.mul(probs, tf.sub(dProbs, rowDot)), s.headDim ** -0.5) as tf.Tensor3D;
-    const dQ = product(dScores, k, false, false, pairs);
-    const dK = product(dScores, q, true, false, pairs);
+    const dQ = smallProducts(dScores, k, false, false);
+    const dK = smallProducts(dScores, q, true, false);
     const stacked = tf.concat([dQ, dK, dV], 0).reshape([3 * s.heads, s.images, s.tokens, s.headDim]);
     return tf
       .transpose(stacked, [1, 2, 0, 3])
       .reshape([s.images * s.tokens, 3 * s.heads * s.headDim]) as tf.Tensor2D;
-  });
-}
-
-/**
- * Tokens from which the products of each (head, image) pair run as separate 2-D products on the
- * wasm backend: its batched matMul is a scalar loop (~2.4 GFLOP/s) while a 2-D product runs on
- * XNNPACK (~20 GFLOP/s), which outweighs the cost of one op per pair from ~20 tokens. Measured on
- * 96 pairs of q·kᵀ: per pair 0.2× as fast at 10 tokens (48-px crops), even at 17, 1.6× at 37
- * (96-px crops), 2.2× at 50, 5.9× at 197; a whole 96/48-px DINO step 9 % faster than with 48 here.
- * Tests change it to compare both ways.
- */
-export const attentionProducts = { pairsFromTokens: 20 };
-
-function perPairProducts(s: AttentionShape): boolean {
-  return s.tokens >= attentionProducts.pairsFromTokens && tf.getBackend() === 'wasm';
-}
-
-/** Batched a·b (optionally transposed) [pairs, m, n], batched or as one 2-D product per pair. */
-function product(
-  a: tf.Tensor3D,
-  b: tf.Tensor3D,
-  transposeA: boolean,
-  transposeB: boolean,
-  pairs: boolean,
-): tf.Tensor3D {
-  if (!pairs) return tf.matMul(a, b, transposeA, transposeB);
-  return tf.tidy(() => {
-    const left = transposeA ? tf.transpose(a, [0, 2, 1]) : a;
-    const right = transposeB ? tf.transpose(b, [0, 2, 1]) : b;
-    const lefts = tf.unstack(left) as tf.Tensor2D[];
-    const rights = tf.unstack(right) as tf.Tensor2D[];
-    return tf.stack(lefts.map((l, i) => tf.matMul(l, rights[i]))) as tf.Tensor3D;
   });
 }
 

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, float32Heap, ownWasmKernelsActive } from '../engine/own-wasm-kernels.ts';
+import {
+  type BackendWasm,
+  heapOffset,
+  ownWasmKernelsActive,
+  simdKernels,
+} from '../engine/own-wasm-kernels.ts';
 
 /**
  * GELU in its exact form x·Φ(x), Φ the standard normal CDF, as `nn.GELU()` in the reference (not
  * the tanh approximation). On the wasm backend `tf.erf` and `tf.exp` are slow scalar loops, and Φ
  * as a chain of vectorised ops keeps ~20 temporaries the size of the MLP's hidden layer alive (at
- * 224 px that was most of the heap's peak): there one JavaScript pass over the heap computes
- * x·Φ(x), Φ and φ together, with the Abramowitz–Stegun 7.1.26 erf (absolute error ≤ 1.5e-7, i.e.
- * float32 rounding). Other backends use their erf.
+ * 224 px that was most of the heap's peak): there one SIMD pass over the heap (own-wasm-kernels.wat)
+ * computes x·Φ(x), Φ and φ together, with the Abramowitz–Stegun 7.1.26 erf (absolute error
+ * ≤ 1.5e-7, i.e. float32 rounding). Other backends use their erf.
  */
 export interface GeluCache {
   cdf: tf.Tensor;
@@ -15,9 +20,6 @@ export interface GeluCache {
 }
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-// Abramowitz & Stegun 7.1.26.
-const P = 0.3275911;
-const A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
 
 function normalCdf(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5));
@@ -66,25 +68,12 @@ function wasmKernel(): boolean {
   );
 }
 
-/** [x·Φ(x), Φ(x), φ(x)] in one pass over views of the wasm heap. */
+/** [x·Φ(x), Φ(x), φ(x)] in one SIMD pass over the wasm heap. */
 function geluWasm(args: { inputs: { x: tf.TensorInfo }; backend: BackendWasm }): tf.TensorInfo[] {
   const { inputs, backend } = args;
   const outputs = [0, 1, 2].map(() => backend.makeOutput(inputs.x.shape, 'float32'));
-  // Views after allocating: a growing heap detaches older views.
-  const x = float32Heap(backend, inputs.x);
-  const [y, cdf, pdf] = outputs.map((t) => float32Heap(backend, t));
-  const [a1, a2, a3, a4, a5] = A;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    // u = |x|/√2; t = 1/(1 + p·u); P(Z > |x|) = erfc(u)/2 ≈ t·(a1 + t·(a2 + …))·e^(−x²/2) / 2.
-    const t = 1 / (1 + P * Math.SQRT1_2 * Math.abs(v));
-    const gaussian = Math.exp(-0.5 * v * v);
-    const tail = 0.5 * t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5)))) * gaussian;
-    const phi = v > 0 ? 1 - tail : tail;
-    cdf[i] = phi;
-    y[i] = v * phi;
-    pdf[i] = gaussian * INV_SQRT_2PI;
-  }
+  const [x, y, cdf, pdf] = [inputs.x, ...outputs].map((t) => heapOffset(backend, t));
+  simdKernels(backend).gelu(x, y, cdf, pdf, tf.util.sizeFromShape(inputs.x.shape));
   return outputs;
 }
 

@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, float32Heap, ownWasmKernelsActive } from '../engine/own-wasm-kernels.ts';
+import {
+  type BackendWasm,
+  heapOffset,
+  ownWasmKernelsActive,
+  simdKernels,
+} from '../engine/own-wasm-kernels.ts';
 
 /**
  * The per-parameter update of a DINO step fused into one pass per parameter on the wasm backend:
  * AdamW with its per-parameter clipping, and the teacher's EMA. As separate tfjs ops they are ~20
  * passes over the ~12 M parameters of ViT-Tiny + head, plus ~4,000 op dispatches per step; fused
- * they are one JavaScript loop per parameter over views of the wasm heap. The arithmetic is the
- * tfjs-ops path's (adamw.ts, gradient-clip.ts, teacher-ema.ts), in float64 before the float32 store.
+ * they are one SIMD pass per parameter over the wasm heap (own-wasm-kernels.wat), in float32 and in
+ * the order of the tfjs-ops path (adamw.ts, gradient-clip.ts, teacher-ema.ts); the clipping norm
+ * sums in float64.
  */
 export interface AdamWAttributes {
   /** Per-parameter clip of the gradient's L2 norm; 0 turns it off. */
@@ -62,31 +68,28 @@ function adamWKernel(args: {
   const outputs = [inputs.parameter, inputs.expAvg, inputs.expAvgSq].map((t) =>
     backend.makeOutput(t.shape, 'float32'),
   );
-  // Views after allocating: a growing heap detaches older views.
-  const [p, g, m, v] = [inputs.parameter, inputs.gradient, inputs.expAvg, inputs.expAvgSq].map((t) =>
-    float32Heap(backend, t),
-  );
-  const [pOut, mOut, vOut] = outputs.map((t) => float32Heap(backend, t));
-  let factor = 1;
-  if (attrs.clip > 0) {
-    let squares = 0;
-    for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
-    factor = Math.min(attrs.clip / (Math.sqrt(squares) + 1e-6), 1);
-  }
+  const [p, g, m, v, pOut, mOut, vOut] = [
+    inputs.parameter,
+    inputs.gradient,
+    inputs.expAvg,
+    inputs.expAvgSq,
+    ...outputs,
+  ].map((t) => heapOffset(backend, t));
+  const count = tf.util.sizeFromShape(inputs.parameter.shape);
+  const kernels = simdKernels(backend);
+  const factor =
+    attrs.clip > 0 ? Math.min(attrs.clip / (Math.sqrt(kernels.sumOfSquares(g, count)) + 1e-6), 1) : 1;
   const { beta1, beta2, eps, lr } = attrs;
-  const decay = 1 - lr * attrs.weightDecay;
-  const stepSize = lr / (1 - beta1 ** attrs.step);
-  const correction2Sqrt = Math.sqrt(1 - beta2 ** attrs.step);
-  for (let i = 0; i < p.length; i++) {
-    const grad = Math.fround(g[i] * factor);
-    const mean = beta1 * m[i] + (1 - beta1) * grad;
-    const square = beta2 * v[i] + (1 - beta2) * grad * grad;
-    mOut[i] = mean;
-    vOut[i] = square;
-    pOut[i] =
-      p[i] * decay -
-      (stepSize * Math.fround(mean)) / (Math.sqrt(Math.fround(square)) / correction2Sqrt + eps);
-  }
+  kernels.adamw(
+    ...[p, g, m, v, pOut, mOut, vOut, count],
+    factor,
+    beta1,
+    beta2,
+    1 - lr * attrs.weightDecay,
+    lr / (1 - beta1 ** attrs.step),
+    Math.sqrt(1 - beta2 ** attrs.step),
+    eps,
+  );
   return outputs;
 }
 
@@ -97,10 +100,7 @@ function emaKernel(args: {
 }): tf.TensorInfo {
   const { inputs, attrs, backend } = args;
   const output = backend.makeOutput(inputs.teacher.shape, 'float32');
-  const t = float32Heap(backend, inputs.teacher);
-  const s = float32Heap(backend, inputs.student);
-  const out = float32Heap(backend, output);
-  const m = attrs.momentum;
-  for (let i = 0; i < out.length; i++) out[i] = t[i] * m + s[i] * (1 - m);
+  const [teacher, student, out] = [inputs.teacher, inputs.student, output].map((t) => heapOffset(backend, t));
+  simdKernels(backend).ema(teacher, student, out, tf.util.sizeFromShape(output.shape), attrs.momentum);
   return output;
 }

@@ -28,7 +28,7 @@ describe('wasm kernel fixes', () => {
   beforeAll(async () => {
     await initBackend({ prefer: 'wasm' });
     // This kernel, not the stock one, is the one tfjs runs.
-    for (const kernel of ['Slice', 'Unpack', 'Identity']) {
+    for (const kernel of ['Slice', 'Transpose', 'Identity']) {
       expect((tf.getKernel(kernel, 'wasm').kernelFunc as { dinoscope?: boolean }).dinoscope).toBe(true);
     }
   });
@@ -83,24 +83,50 @@ describe('wasm kernel fixes', () => {
     });
   }
 
-  for (const axis of [0, 1, 2]) {
-    it(`unstacks along axis ${axis}`, () => {
-      const shape = [3, 4, 5];
-      const values = Float32Array.from({ length: 60 }, (_, i) => i);
+  // 4 × 4 blocks, edges of 1–3 rows and columns, a batch of matrices, a power of two.
+  const transposes: number[][] = [
+    [8, 12],
+    [7, 5],
+    [1, 9],
+    [3, 37, 64],
+    [2, 2, 6, 11],
+    [256, 512],
+  ];
+  for (const shape of transposes) {
+    it(`swaps the last two axes of [${shape}]`, () => {
+      const rank = shape.length;
+      const perm = [...shape.keys()];
+      [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+      const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.25 - 7);
       const x = tf.tensor(values, shape);
-      const parts = tf.unstack(x, axis);
-      expect(parts.length).toBe(shape[axis]);
-      parts.forEach((part, i) => {
-        const begin = [0, 0, 0];
-        begin[axis] = i;
-        const size = [...shape];
-        size[axis] = 1;
-        expect(part.shape).toEqual(shape.filter((_, j) => j !== axis));
-        expect(Array.from(part.dataSync())).toEqual(reference(values, shape, begin, size));
+      const swapped = tf.transpose(x, perm);
+      expect(swapped.shape).toEqual(perm.map((axis) => shape[axis]));
+      const [rows, cols] = shape.slice(-2);
+      const expected = Array.from(values, (_, flat) => {
+        const matrix = Math.floor(flat / (rows * cols));
+        const within = flat % (rows * cols);
+        const [j, i] = [Math.floor(within / rows), within % rows];
+        return values[matrix * rows * cols + i * cols + j];
       });
-      tf.dispose([x, ...parts]);
+      expect(Array.from(swapped.dataSync())).toEqual(expected);
+      tf.dispose([x, swapped]);
     });
   }
+
+  it('leaves other permutations and 1-byte tensors to the stock transpose', () => {
+    const x = tf.tensor3d(
+      Float32Array.from({ length: 24 }, (_, i) => i),
+      [2, 3, 4],
+    );
+    expect(Array.from(tf.transpose(x, [1, 0, 2]).dataSync()).slice(0, 8)).toEqual([
+      0, 1, 2, 3, 12, 13, 14, 15,
+    ]);
+    const flags = tf.tensor2d([true, false, false, true, true, false], [2, 3], 'bool');
+    expect(Array.from(tf.transpose(flags).dataSync())).toEqual([1, 1, 0, 1, 0, 0]);
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    expect(Array.from(tf.transpose(ints).dataSync())).toEqual([1, 4, 2, 5, 3, 6]);
+    tf.dispose([x, flags, ints]);
+  });
 
   it('clones without copying, a clone outlives its source, and the memory is freed with the last', () => {
     const initial = tf.memory().numDataBuffers;
