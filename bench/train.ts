@@ -6,8 +6,9 @@
  * (2 threads, OPENBLAS_NUM_THREADS=1) in the same run when a `python3` with torch is found, with
  * the ratio ours/PyTorch.
  *
- * Options: --batch N, --steps N (timed steps after one warm-up, median), --replicas N,
- * --out-dim N, --only small|reference, --no-pytorch.
+ * Options: --batch N, --steps N (timed steps, median), --warmup N (untimed steps first, both
+ * sides: ours settles in ~3, while V8 optimises the hot code), --replicas N, --out-dim N,
+ * --only small|reference, --no-pytorch.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -29,6 +30,7 @@ const { values: options } = parseArgs({
   options: {
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
     replicas: { type: 'string' },
     'out-dim': { type: 'string', default: '4096' },
     only: { type: 'string' },
@@ -37,6 +39,7 @@ const { values: options } = parseArgs({
 });
 const batch = Number(options.batch);
 const steps = Number(options.steps);
+const warmup = Number(options.warmup);
 const outDim = Number(options['out-dim']);
 
 interface Setting {
@@ -62,7 +65,7 @@ if (loadavg()[0] > 0.5 * availableParallelism()) {
   );
 }
 console.log(
-  `bench:train — ViT-Tiny/16 + DINO head (out_dim ${outDim}), batch ${batch}, median of ${steps} steps after 1 warm-up\n` +
+  `bench:train — ViT-Tiny/16 + DINO head (out_dim ${outDim}), batch ${batch}, median of ${steps} steps after ${warmup} warm-up\n` +
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()[0].toFixed(1)}` +
     ' — figures vary with load; compare the ratio\n' +
     `ours: tfjs ${backend.tfjsVersion} ${backend.kind}${backend.simd ? ' (SIMD)' : ''}, ${backend.threads} thread(s) per replica, ${replicas} data-parallel replica(s)\n` +
@@ -123,10 +126,10 @@ async function measureOurs(setting: Setting): Promise<{
   const times: number[] = [];
   let timings: StepTimings | null = null;
   try {
-    for (let step = 0; step <= steps; step++) {
+    for (let step = 0; step < warmup + steps; step++) {
       const start = performance.now();
       await training.step(views, schedule, step);
-      if (step > 0) times.push((performance.now() - start) / 1000);
+      if (step >= warmup) times.push((performance.now() - start) / 1000);
       timings = training.lastTimings;
     }
   } finally {
@@ -148,6 +151,7 @@ function measurePyTorch(
     localCrops: setting.localCrops,
     outDim,
     steps,
+    warmup,
     threads: 2,
   };
   const run = spawnSync(executable, [script, JSON.stringify(config)], {

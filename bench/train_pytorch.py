@@ -90,7 +90,8 @@ def run(cfg):
                 k.data.mul_(m).add_((1 - m) * q.detach().data)
         return loss.item()
 
-    step()  # warm-up: allocator and kernels
+    for _ in range(cfg.get("warmup", 1)):
+        step()  # warm-up: allocator and kernels
     times = []
     for _ in range(cfg.get("steps", 3)):
         start = time.perf_counter()
