@@ -19,12 +19,15 @@ export function register(program: Command): void {
       const { initBackend } = await import('../../engine/backend.ts');
       const { defaultReplicas } = await import('../../training/data-parallel-training.ts');
       const { onnxRuntimeInfo, describeOnnxRuntime } = await import('../../engine/onnx-runtime.ts');
+      const { simdKernelsAvailable } = await import('../../engine/own-wasm-kernels.ts');
       const backend = await initBackend();
       const replicas = defaultReplicas(backend.kind);
+      // dinoscope's own SIMD kernels (GELU, attention products, transposes, the update) on wasm.
+      const ownKernels = backend.kind === 'wasm' && simdKernelsAvailable();
       const globals = command.optsWithGlobals() as { events?: boolean };
       if (options.json || globals.events) {
         process.stdout.write(
-          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, trainingReplicas: replicas, onnxRuntime: await onnxRuntimeInfo() })}\n`,
+          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, ownWasmKernels: ownKernels, trainingReplicas: replicas, onnxRuntime: await onnxRuntimeInfo() })}\n`,
         );
         return;
       }
@@ -38,6 +41,11 @@ export function register(program: Command): void {
           : 'GPU: no NVIDIA GPU seen',
         `Threads: ${backend.threads} per replica; training runs ${replicas} data-parallel replica${replicas === 1 ? '' : 's'}` +
           (replicas > 1 ? ' (one per core: the wasm backend computes on one thread)' : ''),
+        ...(ownKernels
+          ? [
+              "Kernels: dinoscope's WebAssembly SIMD kernels for GELU, attention's products, transposes, column sums, AdamW and the EMA",
+            ]
+          : []),
         backend.advice
           ? `Faster: ${backend.advice}`
           : 'Faster: this is the fastest backend for this machine.',

@@ -15,6 +15,8 @@ describe('dinoscope doctor', () => {
     );
     expect(text).toMatch(/^GPU: /m);
     expect(text).toMatch(/^Threads: \d+ per replica; training runs \d+ data-parallel replica/m);
+    if (text.includes('backend wasm'))
+      expect(text).toMatch(/^Kernels: dinoscope's WebAssembly SIMD kernels/m);
     expect(text).toMatch(/^Faster: /m);
     expect(text).toMatch(/^Inference \(embeddings, attention maps\): ONNX Runtime \d+\.\d+\.\d+: .*cpu/m);
   });
@@ -22,12 +24,15 @@ describe('dinoscope doctor', () => {
   it('reports the same as JSON', () => {
     const report = JSON.parse(doctor('--json')) as {
       backend: { kind: string; reason: string; skipped: { packageName: string; error: string }[] };
+      ownWasmKernels: boolean;
       trainingReplicas: number;
       onnxRuntime: { available: boolean; executionProviders: string[] };
     };
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(report.backend.kind);
     expect(report.backend.reason.length).toBeGreaterThan(0);
     expect(report.trainingReplicas).toBeGreaterThanOrEqual(1);
+    // Every runtime dinoscope supports has WebAssembly SIMD: on wasm its own kernels run.
+    expect(report.ownWasmKernels).toBe(report.backend.kind === 'wasm');
     expect(report.onnxRuntime.available).toBe(true);
     expect(report.onnxRuntime.executionProviders).toContain('cpu');
     for (const skipped of report.backend.skipped) expect(skipped.error.length).toBeGreaterThan(0);
