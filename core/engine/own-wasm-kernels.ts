@@ -3,10 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
- * What dinoscope's own wasm kernels (GELU, the fused update) share: their registration, and the
- * WebAssembly SIMD module that computes them (own-wasm-kernels.wat) bound to the backend's heap, so
- * they read and write tensors in place. JavaScript loops over the same heap ran GELU at ~14 ns an
- * element (Math.exp) and AdamW at ~10; the SIMD code does 4 floats an instruction.
+ * What dinoscope's own wasm kernels share (GELU, the small batched products, column sums, the fused
+ * update, and the transposes of wasm-kernel-fixes.ts): their registration, and the WebAssembly
+ * SIMD module that computes them (own-wasm-kernels.wat) bound to the backend's heap, so they read
+ * and write tensors in place. JavaScript loops over the same heap ran GELU at ~14 ns an element
+ * (Math.exp) and AdamW at ~10; the SIMD code does 4 floats an instruction.
  */
 export type { BackendWasm };
 

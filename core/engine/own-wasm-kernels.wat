@@ -1,7 +1,8 @@
-;; dinoscope's own kernels for the tfjs wasm backend, in WebAssembly SIMD (4 floats a lane).
+;; dinoscope's own kernels for the tfjs wasm backend, in WebAssembly SIMD (4 floats a vector).
 ;; They work in place on the backend's heap, which this module imports: every pointer is a byte
-;; offset of a float32 tensor there, every count is in elements. Each loop runs whole vectors, then
-;; the last 1–3 elements one at a time in lane 0, through the same arithmetic.
+;; offset of a tensor there (float32; the transpose also moves int32), every count is in
+;; elements. Each loop runs whole vectors, then the last 1–3 elements one at a time in lane 0,
+;; through the same arithmetic.
 ;; Built into own-wasm-kernels.wasm by `npm run build:kernels`; a test checks the two agree.
 (module
   (import "env" "memory" (memory 1))
@@ -236,8 +237,8 @@
         (br $scalars))))
 
   ;; c[p] = op(a[p])·b[p] for p < batch: [m, k]·[k, n] = [m, n], all row-major; a is stored as
-  ;; [k, m] when aTransposed is 1. Small products (attention's at tens of tokens) that would
-  ;; otherwise be one op each, or the backend's scalar batched loop. Each row of c is built 16
+  ;; [k, m] when aTransposed is 1. Attention's products, which would otherwise be one XNNPACK op
+  ;; per matrix or the backend's scalar batched loop. Each row of c is built 16
   ;; columns at a time (4 vectors, a(i, κ) splat across them), then 4, then one by one; every
   ;; element sums over κ in order, in float32.
   (func (export "batchMatMul")

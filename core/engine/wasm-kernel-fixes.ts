@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, heapOffset, simdKernels, simdKernelsAvailable } from './own-wasm-kernels.ts';
 
 /**
- * Kernels of tfjs-backend-wasm 4.22 replaced where the stock ones copy far more than they must;
- * same inputs, attributes and results (strings go to the stock kernels):
+ * Kernels of tfjs-backend-wasm 4.22 replaced where the stock ones copy far more than they must or
+ * move one element at a time; same inputs, attributes and results (strings go to the stock kernels):
  * - `Slice` first copies the whole input out of the wasm heap (`readSync`) for every slice, so
  *   cutting a tensor into n pieces costs n whole copies (~5 ms per slice of a 10 MB tensor). This
  *   one views the heap in place.
