@@ -11,6 +11,7 @@ import {
   type DinoStepConfig,
   type DinoTrainingState,
   NonFiniteLossError,
+  type ShardGradients,
   type StepResult,
   type StepSchedule,
 } from './train-step.ts';
@@ -92,6 +93,27 @@ export function splitBatch(views: HostTensor[], count: number): HostTensor[][] {
     start += size;
   }
   return shares;
+}
+
+/** Host views [B, H, W, 3] as crop tensors. */
+export function cropTensors(views: HostTensor[]): tf.Tensor4D[] {
+  return views.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+}
+
+/** A replica's `computeGradients` on its share of the batch, as host views (their tensors freed after). */
+export function shareGradients(
+  state: DinoTrainingState,
+  views: HostTensor[],
+  schedule: StepSchedule,
+  random: Uniform,
+  weight = 1,
+): ShardGradients {
+  const crops = cropTensors(views);
+  try {
+    return state.computeGradients(crops, schedule, random, weight);
+  } finally {
+    tf.dispose(crops);
+  }
 }
 
 /** Writes the gradients (in `names` order) then `extra` into one flat buffer. */
@@ -241,13 +263,7 @@ export class DataParallelTraining {
       );
     });
     const started = performance.now();
-    const crops = shares[0].map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
-    let mine: ReturnType<DinoTrainingState['computeGradients']>;
-    try {
-      mine = this.local.computeGradients(crops, schedule, replicaRandom(seed, 0), weights[0]);
-    } finally {
-      tf.dispose(crops);
-    }
+    const mine = shareGradients(this.local, shares[0], schedule, replicaRandom(seed, 0), weights[0]);
     writeGradients(this.own, this.names, mine.gradients, mine.teacherOutputSum.dataSync() as Float32Array);
     tf.dispose([...mine.gradients.values(), mine.teacherOutputSum]);
     let loss = weights[0] * mine.loss;
@@ -289,13 +305,7 @@ export class DataParallelTraining {
   /** One replica (native TensorFlow, one core): the gradients stay on the device, no sums. */
   private stepAlone(views: HostTensor[], schedule: StepSchedule, seed: number): StepResult {
     const started = performance.now();
-    const crops = views.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
-    let shard: ReturnType<DinoTrainingState['computeGradients']>;
-    try {
-      shard = this.local.computeGradients(crops, schedule, replicaRandom(seed, 0));
-    } finally {
-      tf.dispose(crops);
-    }
+    const shard = shareGradients(this.local, views, schedule, replicaRandom(seed, 0));
     const computed = performance.now();
     const result = this.local.applyGradients(shard, schedule);
     this.lastTimings = {

@@ -7,6 +7,7 @@ import {
   type ReplicaSetup,
   readGradients,
   replicaRandom,
+  shareGradients,
   writeGradients,
 } from './data-parallel-training.ts';
 import { DinoTrainingState } from './train-step.ts';
@@ -33,16 +34,13 @@ try {
     try {
       if (message.type === 'gradients') {
         const started = performance.now();
-        const crops = message.views.map((v) =>
-          tf.tensor4d(v.data, v.shape as [number, number, number, number]),
-        );
-        const shard = state.computeGradients(
-          crops,
+        const shard = shareGradients(
+          state,
+          message.views,
           message.schedule,
           replicaRandom(message.seed, message.index),
           message.weight,
         );
-        tf.dispose(crops);
         writeGradients(own, names, shard.gradients, shard.teacherOutputSum.dataSync() as Float32Array);
         tf.dispose([...shard.gradients.values(), shard.teacherOutputSum]);
         reply({

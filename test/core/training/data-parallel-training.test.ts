@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import type { HostTensor } from '../../../core/engine/host-tensor.ts';
 import {
+  cropTensors,
   DataParallelTraining,
   replicaRandom,
   splitBatch,
@@ -51,7 +52,7 @@ describe('data-parallel training', () => {
     for (let step = 0; step < 4; step++) {
       const batch = views(10 + step);
       const result = await parallel.step(batch, tinySchedule(step), 100 + step);
-      const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+      const crops = cropTensors(batch);
       const expected = single.step(crops, tinySchedule(step));
       tf.dispose(crops);
       expect(Math.abs(result.loss - expected.loss)).toBeLessThan(1e-5);
@@ -76,7 +77,7 @@ describe('data-parallel training', () => {
       for (let step = 0; step < 4; step++) {
         const batch = views(20 + step);
         const result = await alone.step(batch, tinySchedule(step), 200 + step);
-        const crops = batch.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+        const crops = cropTensors(batch);
         // The drop-path masks come from the replica's own generator, as the wrapper seeds it.
         const expected = plain.step(crops, tinySchedule(step), replicaRandom(200 + step, 0));
         tf.dispose(crops);
@@ -100,7 +101,7 @@ describe('data-parallel training', () => {
       data: v.data.slice(0, v.data.length / 6),
     }));
     await parallel.step(one, tinySchedule(4), 9);
-    const crops = one.map((v) => tf.tensor4d(v.data, v.shape as [number, number, number, number]));
+    const crops = cropTensors(one);
     single.step(crops, tinySchedule(4));
     tf.dispose(crops);
     const worker = await parallel.workerState(0);
