@@ -4,7 +4,7 @@ import type { NamedTensors } from '../engine/host-tensor.ts';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors.ts';
 import { checkBackbone } from '../model/infer-vit-config.ts';
 import { describeVit, type VitConfig } from '../model/vit-config.ts';
-import { type ImportOptions, importWeights } from '../model/weight-import.ts';
+import { type ImportedWeights, type ImportOptions, importWeights } from '../model/weight-import.ts';
 import type { Db } from '../store/database.ts';
 import { libraryDataFolder } from '../store/library-location.ts';
 import { addModel, deleteModel, getModel, listModels, type ModelRecord } from '../store/models.ts';
@@ -38,10 +38,19 @@ export async function importModel(
   db: Db,
   libraryFile: string,
   file: string,
-  options: ImportOptions & { name?: string } = {},
+  options: ImportOptions & {
+    name?: string;
+    /** The name when none is given, made unique (default: the file name). */
+    defaultName?: string;
+    /** Throws when the weights are not what the caller expects (a catalogue entry's architecture). */
+    check?: (imported: ImportedWeights) => void;
+    /** Where the weights came from, recorded in the model's metadata (default: the file). */
+    source?: string;
+  } = {},
 ): Promise<{ model: ModelRecord; description: string }> {
   const imported = await importWeights(file, options);
-  const name = options.name ?? uniqueName(db, basename(file, extname(file)));
+  options.check?.(imported);
+  const name = options.name ?? uniqueName(db, options.defaultName ?? basename(file, extname(file)));
   if (listModels(db).some((m) => m.name === name)) {
     throw new Error(`A model named "${name}" exists already: choose another with --name.`);
   }
@@ -50,7 +59,7 @@ export async function importModel(
   const weightsPath = join(folder, `imported-${Date.now()}-${slug(name)}.safetensors`);
   writeSafetensors(weightsPath, imported.backbone, {
     ...backboneMetadata(imported.config),
-    source: resolve(file),
+    source: options.source ?? resolve(file),
   });
   try {
     const model = addModel(db, {

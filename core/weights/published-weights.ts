@@ -114,7 +114,7 @@ const vits8 = dinoOfficial(
   SMALL,
   8,
   78.3,
-  'finer attention maps and small objects (microscopy, drone tiles); about 5× slower than /16',
+  'finer attention maps and small objects (microscopy, drone tiles); several times slower than /16 (4× the patches)',
 );
 const vitb16 = dinoOfficial(
   'dino-vitb16',

@@ -1,0 +1,92 @@
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { proxyFor } from './proxy-route.ts';
+
+/**
+ * One GET with node:http(s) (Node's own fetch ignores proxies), through the proxy the environment
+ * names: plain http goes to the proxy with the absolute URL; https opens a CONNECT tunnel to the
+ * server and speaks TLS inside it, so the proxy never sees the content. Redirects are the
+ * caller's to follow (each hop may need another route).
+ */
+export interface GetOptions {
+  headers?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Milliseconds without a byte before the connection counts as stalled. */
+  idleTimeoutMs?: number;
+}
+
+export function httpGet(url: URL, options: GetOptions = {}): Promise<http.IncomingMessage> {
+  const proxy = proxyFor(url, options.env);
+  const headers = { 'user-agent': 'dinoscope', ...options.headers };
+  const secure = url.protocol === 'https:';
+  if (!secure && url.protocol !== 'http:') {
+    return Promise.reject(new Error(`${url.href}: only http and https downloads are supported.`));
+  }
+  return new Promise((resolve, reject) => {
+    const send = (request: http.ClientRequest) => {
+      request.on('response', resolve);
+      request.on('error', reject);
+      request.setTimeout(options.idleTimeoutMs ?? 60_000, () =>
+        request.destroy(
+          new Error(`no data from ${url.host} for ${(options.idleTimeoutMs ?? 60_000) / 1000} s`),
+        ),
+      );
+      options.signal?.addEventListener('abort', () => request.destroy(new Error('cancelled')), {
+        once: true,
+      });
+      request.end();
+    };
+    if (!proxy) {
+      send((secure ? https : http).request(url, { headers, agent: false }));
+      return;
+    }
+    const proxyHeaders: Record<string, string> = {};
+    if (proxy.username) {
+      const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+      proxyHeaders['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    }
+    if (!secure) {
+      send(
+        http.request({
+          host: proxy.hostname,
+          port: proxy.port || 80,
+          path: url.href,
+          headers: { ...headers, ...proxyHeaders, host: url.host },
+          agent: false,
+        }),
+      );
+      return;
+    }
+    const target = `${url.hostname}:${url.port || 443}`;
+    const connect = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: target,
+      headers: { ...proxyHeaders, host: target },
+      agent: false,
+    });
+    connect.on('connect', (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        reject(
+          new Error(`The proxy ${proxy.host} refused the tunnel to ${target} (HTTP ${response.statusCode}).`),
+        );
+        return;
+      }
+      send(
+        https.request(url, {
+          headers,
+          agent: false,
+          createConnection: () => tls.connect({ socket, servername: url.hostname }),
+        }),
+      );
+    });
+    connect.on('error', (error) =>
+      reject(new Error(`Could not reach the proxy ${proxy.host} (${error.message}).`)),
+    );
+    connect.end();
+  });
+}
