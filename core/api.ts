@@ -14,6 +14,7 @@ export type JobKind =
   | 'scan'
   | 'train'
   | 'import-weights'
+  | 'fetch-weights'
   | 'embed'
   | 'map'
   | 'duplicates'
@@ -177,6 +178,35 @@ export interface TrainingRunSummary {
   modelId: number | null;
 }
 
+// ---------------------------------------------------------------- published weights
+
+/** One published backbone `weights.fetch` can download (the CLI's `dinoscope weights list`). */
+export interface PublishedWeightsSummary {
+  key: string;
+  title: string;
+  family: 'dino' | 'dinov2';
+  /** `384-wide, 12 blocks, patch 16` in words. */
+  architecture: string;
+  approximateBytes: number;
+  licence: string;
+  /** ImageNet k-NN top-1 (%) as its authors report it. */
+  imagenetKnn: number;
+  goodFor: string;
+  /** True when the catalogue pins its SHA-256 (else only the architecture is checked). */
+  checksumPinned: boolean;
+}
+
+/** The catalogue and what this machine suggests: on a CPU, published weights first. */
+export interface PublishedWeightsCatalogue {
+  entries: PublishedWeightsSummary[];
+  /** The key the UI preselects. */
+  recommended: string;
+  /** An NVIDIA GPU that TensorFlow.js can train on is installed (else training is the long road). */
+  usableGpu: boolean;
+  /** One sentence on why published weights are (or are not) the suggested first step here. */
+  advice: string;
+}
+
 // ---------------------------------------------------------------- map, photo, duplicates
 
 /** The layout in columns (one entry per photo, same order): compact for 100,000 photos. */
@@ -299,6 +329,10 @@ export interface ApiRequests {
     args: { path: string; name?: string; heads?: number };
     result: JobInfo;
   };
+
+  'weights.catalogue': { args: Record<string, never>; result: PublishedWeightsCatalogue };
+  /** Downloads a catalogue entry (resuming a partial download), checks and imports it as a model. */
+  'weights.fetch': { args: { key: string; name?: string }; result: JobInfo };
 
   'embed.start': { args: { modelId: number }; result: JobInfo };
   'map.start': { args: { modelId: number }; result: JobInfo };

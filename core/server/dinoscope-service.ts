@@ -28,6 +28,8 @@ import { getModel, listModels } from '../store/models.ts';
 import { getRun, listRuns, modelIdOfRun } from '../store/runs.ts';
 import { TRAINING_PRESETS } from '../training/presets.ts';
 import { readRunLog } from '../training/run-log.ts';
+import { findPublishedWeights } from '../weights/published-weights.ts';
+import { hasUsableGpu, weightsCatalogue } from '../weights/weights-catalogue-view.ts';
 import { ApiFailure } from './api-failure.ts';
 import { MapQueries } from './map-queries.ts';
 import { PhotoPreviews } from './photo-previews.ts';
@@ -65,6 +67,8 @@ export class DinoscopeService {
   private readonly db: Db;
   private readonly previews = new PhotoPreviews();
   private readonly maps: MapQueries;
+  /** Probed once, on the first catalogue request (it runs nvidia-smi). */
+  private usableGpu: boolean | undefined;
 
   constructor(private readonly options: ServiceOptions) {
     this.db = openDatabase(options.libraryFile);
@@ -317,6 +321,26 @@ export class DinoscopeService {
             ...(heads ? ['--heads', String(heads)] : []),
           ],
           resumeArgs: null,
+        });
+      },
+
+      'weights.catalogue': () => {
+        this.usableGpu ??= hasUsableGpu();
+        return weightsCatalogue(this.usableGpu);
+      },
+
+      'weights.fetch': ({ key, name }) => {
+        const entry = findPublishedWeights(key);
+        if (!entry) {
+          throw new ApiFailure(`No published weights named "${key}".`, 'Choose one from the list.');
+        }
+        const args = ['weights', 'fetch', entry.key, ...(name ? ['--name', name] : [])];
+        return this.startJob({
+          kind: 'fetch-weights',
+          title: `Fetching ${entry.title}`,
+          args,
+          // The download resumes from its .partial file (HTTP Range).
+          resumeArgs: args,
         });
       },
 

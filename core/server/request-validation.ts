@@ -130,6 +130,8 @@ const schemas: { [K in ApiRequestName]: Check } = {
     name: optional(text(200)),
     heads: optional(integer(1, 64)),
   }),
+  'weights.catalogue': none,
+  'weights.fetch': object({ key: text(64), name: optional(text(200)) }),
   'embed.start': object({ modelId: id }),
   'map.start': object({ modelId: id }),
   'map.get': object({ modelId: id }),
