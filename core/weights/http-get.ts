@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { proxyFor } from './proxy-route.ts';
 
@@ -15,6 +16,11 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Milliseconds without a byte before the connection counts as stalled. */
   idleTimeoutMs?: number;
+  /**
+   * Certificate authorities to trust instead of Node's (tests with their own server); a company
+   * proxy that re-signs HTTPS is trusted through NODE_EXTRA_CA_CERTS instead.
+   */
+  ca?: string;
 }
 
 export function httpGet(url: URL, options: GetOptions = {}): Promise<http.IncomingMessage> {
@@ -39,7 +45,11 @@ export function httpGet(url: URL, options: GetOptions = {}): Promise<http.Incomi
       request.end();
     };
     if (!proxy) {
-      send((secure ? https : http).request(url, { headers, agent: false }));
+      send(
+        secure
+          ? https.request(url, { headers, agent: false, ...(options.ca ? { ca: options.ca } : {}) })
+          : http.request(url, { headers, agent: false }),
+      );
       return;
     }
     const proxyHeaders: Record<string, string> = {};
@@ -79,11 +89,22 @@ export function httpGet(url: URL, options: GetOptions = {}): Promise<http.Incomi
       send(
         https.request(url, {
           headers,
-          agent: false,
-          createConnection: () => tls.connect({ socket, servername: url.hostname }),
+          // No agent: with one, Node would open its own connection and ignore the tunnel.
+          createConnection: () =>
+            tls.connect({
+              socket,
+              // The certificate is checked against `host`; SNI (servername) takes host names only.
+              host: url.hostname,
+              ...(isIP(url.hostname) ? {} : { servername: url.hostname }),
+              ...(options.ca ? { ca: options.ca } : {}),
+            }),
         }),
       );
     });
+    connect.setTimeout(options.idleTimeoutMs ?? 60_000, () =>
+      connect.destroy(new Error(`no answer to CONNECT ${target}`)),
+    );
+    options.signal?.addEventListener('abort', () => connect.destroy(new Error('cancelled')), { once: true });
     connect.on('error', (error) =>
       reject(new Error(`Could not reach the proxy ${proxy.host} (${error.message}).`)),
     );
