@@ -7,7 +7,7 @@ import type { Db } from '../store/database.ts';
 import { libraryDataFolder } from '../store/library-location.ts';
 import type { ModelRecord } from '../store/models.ts';
 import { findPublishedWeights, PUBLISHED_WEIGHTS, type PublishedWeights } from './published-weights.ts';
-import { type DownloadResult, downloadFile } from './resumable-download.ts';
+import { DownloadRefused, type DownloadResult, downloadFile } from './resumable-download.ts';
 
 /**
  * `dinoscope weights fetch NAME|URL`: download published weights into the library's data folder
@@ -59,19 +59,36 @@ export async function fetchWeights(
         .join(', ')}.`,
     );
   }
-  const url = entry?.url ?? nameOrUrl;
+  const urls = entry ? [entry.url, ...(entry.fallbackUrls ?? [])] : [nameOrUrl];
   const folder = weightsFolder(libraryFile);
   mkdirSync(folder, { recursive: true });
-  const file = join(folder, entry?.fileName ?? urlFileName(url));
-  const download = await downloadFile(url, file, {
-    sha256: options.sha256 ?? entry?.sha256 ?? null,
-    label: entry ? `downloading ${entry.key}` : 'downloading',
-    onProgress: options.onProgress,
-    signal: options.signal,
-    env: options.env,
-    retries: options.retries,
-    retryDelayMs: options.retryDelayMs,
-  });
+  let url = urls[0];
+  let file = '';
+  let download: DownloadResult | null = null;
+  for (const [index, candidate] of urls.entries()) {
+    url = candidate;
+    file = join(
+      folder,
+      index === 0 ? (entry?.fileName ?? urlFileName(url)) : `${entry?.key}-${index}-${urlFileName(url)}`,
+    );
+    try {
+      download = await downloadFile(url, file, {
+        // A pinned checksum belongs to the first address's file.
+        sha256: options.sha256 ?? (index === 0 ? entry?.sha256 : null) ?? null,
+        label: entry ? `downloading ${entry.key}` : 'downloading',
+        onProgress: options.onProgress,
+        signal: options.signal,
+        env: options.env,
+        retries: options.retries,
+        retryDelayMs: options.retryDelayMs,
+      });
+      break;
+    } catch (error) {
+      const another = index + 1 < urls.length;
+      if (!(another && error instanceof DownloadRefused && error.status === 404)) throw error;
+    }
+  }
+  if (!download) throw new Error(`${nameOrUrl}: nothing was downloaded.`);
   try {
     const { model, description } = await importModel(db, libraryFile, file, {
       name: options.name,

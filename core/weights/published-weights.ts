@@ -14,6 +14,8 @@ export interface PublishedWeights {
   title: string;
   family: 'dino' | 'dinov2';
   url: string;
+  /** Other addresses of the same weights, tried in order when `url` answers 404. */
+  fallbackUrls?: string[];
   /** Name of the downloaded file in the library's data folder (its extension tells the format). */
   fileName: string;
   /** The architecture the tensors must have. */
@@ -71,6 +73,8 @@ const dinoHuggingFace = (official: Entry, repository: string): Entry => ({
   key: `${official.key}-hf`,
   title: official.title.replace('(official .pth)', '(Hugging Face safetensors)'),
   url: `https://huggingface.co/${repository}/resolve/main/model.safetensors`,
+  // The original upload of these repositories is a torch.save of the same ViTModel tensors.
+  fallbackUrls: [`https://huggingface.co/${repository}/resolve/main/pytorch_model.bin`],
   fileName: `${official.key}-hf.safetensors`,
   extraTensorValues: official.architecture.embedDim * (official.architecture.embedDim + 1),
 });

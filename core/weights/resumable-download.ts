@@ -47,7 +47,15 @@ export interface DownloadResult {
 }
 
 /** The server said no (404, 403, …): retrying or resuming will not help. */
-export class DownloadRefused extends Error {}
+export class DownloadRefused extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status, or 0 for too many redirects. */
+    readonly status = 0,
+  ) {
+    super(message);
+  }
+}
 /** Stopped by the signal; the partial file is kept for the next run. */
 export class DownloadCancelled extends Error {}
 
@@ -184,6 +192,7 @@ async function fetchRest(
       throw new DownloadRefused(
         `${current.href}: the server answered HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}` +
           (status === 404 ? ' (no such file: check the name or URL).' : '.'),
+        status,
       );
     }
     if (!tracker.current) tracker.current = new ProgressTracker('weights', total / MB);

@@ -194,6 +194,22 @@ describe.skipIf(!hasShared)(`weights fetch from a local server ${skipWithoutShar
     expect(readdirSync(weightsFolder(libraryFile))).toEqual([]);
   });
 
+  it('tries the other addresses of the same weights when the first answers 404', async () => {
+    const result = await fetchWeights(db, libraryFile, 'tiny-dino', {
+      catalogue: [
+        entry({
+          url: `${base}/files/model.safetensors`,
+          fallbackUrls: [`${base}/files/${BACKBONE}`],
+          sha256: null,
+        }),
+      ],
+      env,
+    });
+    expect(requests.map((r) => r.path)).toEqual(['/files/model.safetensors', `/files/${BACKBONE}`]);
+    expect(result.model.config.embedDim).toBe(48);
+    expect(readdirSync(weightsFolder(libraryFile))).toEqual([]);
+  });
+
   it('refuses a file of another architecture than the catalogue promises, naming the difference', async () => {
     const promised = entry().architecture;
     await expect(
