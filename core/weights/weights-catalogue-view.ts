@@ -33,7 +33,7 @@ export function weightsCatalogue(usableGpu: boolean): PublishedWeightsCatalogue 
     usableGpu,
     advice: usableGpu
       ? 'A GPU is available: training on your photos is practical, and published weights remain the fastest start.'
-      : 'No GPU that training can use: start from published weights (download, embed and map in minutes); training from scratch on a CPU takes days to match them.',
+      : 'No GPU that training can use: start from published weights (download, embed and map in minutes); training from scratch on a CPU is the long road to features as good.',
   };
 }
 

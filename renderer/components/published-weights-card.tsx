@@ -70,7 +70,8 @@ export function PublishedWeightsCard() {
       </div>
       {selected && (
         <p className="muted small">
-          {selected.goodFor}. {selected.architecture}; {selected.licence}
+          {selected.goodFor.charAt(0).toUpperCase() + selected.goodFor.slice(1)}. {selected.architecture};{' '}
+          {selected.licence}
           {selected.checksumPinned ? '; SHA-256 verified' : '; checked by its tensor names and shapes'}.
         </p>
       )}

@@ -205,6 +205,12 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
       .evaluate((img: HTMLImageElement) => img.decode());
     await shot('1-library');
 
+    // Photos but no model: the library offers published weights as the first step (12 of them).
+    const published = page.locator('main .published-weights');
+    await published.waitFor();
+    expect(await published.getByLabel('Published weights').locator('option').count()).toBe(12);
+    expect(await published.getByRole('button', { name: 'Fetch' }).isEnabled()).toBe(true);
+
     // A file that is not a checkpoint: the import job fails and says why and what to do.
     await page.getByRole('link', { name: 'Training' }).click();
     await page.getByLabel('Weights file').fill(join(photos, 'generated', 'kind0-0.jpg'));
