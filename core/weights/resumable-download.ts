@@ -6,9 +6,11 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statfsSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ProgressListener, ProgressTracker } from '../jobs/progress.ts';
@@ -34,6 +36,8 @@ export interface DownloadOptions {
   /** Wait before the first retry, doubled for each next one. */
   retryDelayMs?: number;
   idleTimeoutMs?: number;
+  /** Bytes free where the file goes (default: the file system's figure; tests pass their own). */
+  freeSpace?: (folder: string) => number;
 }
 
 export interface DownloadResult {
@@ -136,6 +140,11 @@ function readRecord(file: string): string | null {
   }
 }
 
+function freeBytes(folder: string): number {
+  const { bavail, bsize } = statfsSync(folder);
+  return bavail * bsize;
+}
+
 export async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
@@ -192,6 +201,16 @@ async function fetchRest(
       throw new DownloadRefused(
         `${current.href}: the server answered HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ''}` +
           (status === 404 ? ' (no such file: check the name or URL).' : '.'),
+        status,
+      );
+    }
+    const needed = total - start;
+    const free = (options.freeSpace ?? freeBytes)(dirname(partial));
+    if (needed > free) {
+      response.resume();
+      throw new DownloadRefused(
+        `${url} needs ${(needed / MB).toFixed(1)} MB more but only ${(free / MB).toFixed(1)} MB are free in ${dirname(partial)}: ` +
+          'free some space, then run the same command again.',
         status,
       );
     }

@@ -10,6 +10,7 @@ import { type Db, openDatabase } from '../../../core/store/database.ts';
 import { listModels } from '../../../core/store/models.ts';
 import { fetchWeights, weightsFolder } from '../../../core/weights/fetch-weights.ts';
 import type { PublishedWeights } from '../../../core/weights/published-weights.ts';
+import { downloadFile } from '../../../core/weights/resumable-download.ts';
 import { hasShared, sharedPath, skipWithoutShared } from '../../shared-fixtures.ts';
 
 /**
@@ -208,6 +209,14 @@ describe.skipIf(!hasShared)(`weights fetch from a local server ${skipWithoutShar
     expect(requests.map((r) => r.path)).toEqual(['/files/model.safetensors', `/files/${BACKBONE}`]);
     expect(result.model.config.embedDim).toBe(48);
     expect(readdirSync(weightsFolder(libraryFile))).toEqual([]);
+  });
+
+  it('stops before writing when the disk has no room for the file, saying how much is needed', async () => {
+    const destination = join(folder, 'big.pth');
+    await expect(
+      downloadFile(`${base}/files/${BACKBONE}`, destination, { env, freeSpace: () => 100_000 }),
+    ).rejects.toThrow(/needs 0\.4 MB more but only 0\.1 MB are free in .*free some space/);
+    expect(existsSync(`${destination}.partial`)).toBe(false);
   });
 
   it('refuses a file of another architecture than the catalogue promises, naming the difference', async () => {
