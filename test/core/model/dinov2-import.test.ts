@@ -122,6 +122,17 @@ describe.each([
     }
   });
 
+  it('reads chunked blocks (blocks.<chunk>.<index>., as dinov2 writes with block_chunks > 0)', async () => {
+    const chunked: NamedTensors = new Map();
+    for (const [name, value] of imported.backbone)
+      chunked.set(name.replace(/^blocks\.(\d+)\./, 'blocks.0.$1.'), value);
+    const file = join(mkdtempSync(join(tmpdir(), 'dinov2-chunks-')), 'chunked.safetensors');
+    writeSafetensors(file, chunked);
+    const back = await importWeights(file, { numHeads: 3 });
+    expect(back.config).toEqual(imported.config);
+    expect([...back.backbone.keys()].sort()).toEqual([...imported.backbone.keys()].sort());
+  });
+
   it('reads the same backbone from Hugging Face Dinov2Model names', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'dinov2-hf-'));
     const file = join(folder, 'model.safetensors');
