@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { HostTensor, NamedTensors } from '../../../core/engine/host-tensor.ts';
 import { openBackboneSession } from '../../../core/engine/onnx-runtime.ts';
 import { readSafetensors, writeSafetensors } from '../../../core/engine/safetensors.ts';
+import { exportModel } from '../../../core/export/model-library.ts';
 import { buildVitOnnx } from '../../../core/export/vit-onnx.ts';
 import { backboneShapes } from '../../../core/model/infer-vit-config.ts';
 import { describeVit } from '../../../core/model/vit-config.ts';
@@ -131,6 +132,34 @@ describe.each([
     const back = await importWeights(file, { numHeads: 3 });
     expect(back.config).toEqual(imported.config);
     expect([...back.backbone.keys()].sort()).toEqual([...imported.backbone.keys()].sort());
+  });
+
+  it('exports as safetensors the official dinov2 state dict (mask_token included) and reads it back', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'dinov2-export-'));
+    const weightsPath = join(folder, 'library-copy.safetensors');
+    writeSafetensors(weightsPath, imported.backbone);
+    const model = {
+      id: 1,
+      name: tag,
+      source: 'imported' as const,
+      config: imported.config,
+      weightsPath,
+      onnxPath: null,
+      runId: null,
+      createdAt: 0,
+    };
+    const output = join(folder, 'exported.safetensors');
+    exportModel(model, 'safetensors', output);
+    const { tensors, metadata } = readSafetensors(output);
+    const official = (await importWeights(join(fixtures, file), { numHeads: 3 })).backbone;
+    expect([...tensors.keys()].sort()).toEqual([...official.keys(), 'mask_token'].sort());
+    expect(metadata).toMatchObject({
+      num_register_tokens: String(registers),
+      layer_scale: 'true',
+      patch_size: '14',
+    });
+    const back = await importWeights(output);
+    expect(back.config).toEqual({ ...imported.config, numHeads: 3 });
   });
 
   it('reads the same backbone from Hugging Face Dinov2Model names', async () => {
