@@ -246,10 +246,14 @@ export async function runTraining(
       const stopRequested = controls.pause?.aborted || controls.cancel?.aborted;
       const due = Date.now() - lastCheckpointAt >= config.checkpointEveryMinutes * 60_000;
       if (epochEnded || finished || stopRequested || due) {
+        await learner.prepareExport?.();
         const file = saveCheckpoint(position);
         info(`Checkpoint at step ${step} (epoch ${batch.epoch + 1}): ${file}`);
       }
-      if (epochEnded || finished) saveModel();
+      if (epochEnded || finished) {
+        await learner.prepareExport?.();
+        saveModel();
+      }
       if (finished) status = 'finished';
       else if (controls.cancel?.aborted) status = 'cancelled';
       else if (controls.pause?.aborted) status = 'paused';

@@ -5,7 +5,8 @@ import packageJson from '../../../package.json' with { type: 'json' };
 /**
  * `dinoscope doctor`: what this machine computes with. The TensorFlow.js backend the engine chose
  * and why (the faster ones it tried and why they did not load), versions, whether an NVIDIA GPU
- * is present and used, threads and training replicas, what to install for more speed, and the
+ * is present and used, the WebGPU adapter (vendor, architecture, limits, software or not) and why
+ * it trains or was skipped, threads and training replicas, what to install for more speed, and the
  * ONNX Runtime execution providers that inference uses.
  */
 export function register(program: Command): void {
@@ -20,6 +21,7 @@ export function register(program: Command): void {
       const { defaultReplicas } = await import('../../training/data-parallel-training.ts');
       const { onnxRuntimeInfo, describeOnnxRuntime } = await import('../../engine/onnx-runtime.ts');
       const { simdKernelsAvailable } = await import('../../engine/own-wasm-kernels.ts');
+      const { describeAdapter } = await import('../../engine/webgpu-adapter.ts');
       const backend = await initBackend();
       const replicas = defaultReplicas(backend.kind);
       // dinoscope's own SIMD kernels (GELU, attention products, transposes, the update) on wasm.
@@ -37,8 +39,9 @@ export function register(program: Command): void {
         `TensorFlow.js ${backend.tfjsVersion}: backend ${backend.kind} (${backend.packageName} ${backend.packageVersion}${backend.simd ? ', WebAssembly SIMD' : ''}) — ${backend.reason}`,
         ...backend.skipped.map((s) => `  not loaded: ${s.packageName} (${s.error})`),
         backend.gpu.present
-          ? `GPU: ${backend.gpu.description}; ${backend.usingGpu ? 'TensorFlow computes on it' : 'not used by TensorFlow.js'}`
+          ? `GPU: ${backend.gpu.description}; ${backend.kind === 'tensorflow-gpu' && backend.usingGpu ? 'TensorFlow computes on it' : 'not used through CUDA'}`
           : 'GPU: no NVIDIA GPU seen',
+        `WebGPU: ${describeAdapter(backend.webgpu)} — ${backend.webgpuChoice}`,
         `Threads: ${backend.threads} per replica; training runs ${replicas} data-parallel replica${replicas === 1 ? '' : 's'}` +
           (replicas > 1 ? ' (one per core: the wasm backend computes on one thread)' : ''),
         ...(ownKernels
