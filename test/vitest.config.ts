@@ -13,7 +13,8 @@ const shared = {
 
 /**
  * The tests that run a second time on tfjs's WebGPU backend (forced, so a software adapter such as
- * Mesa's lavapipe in CI counts): the golden tensors of the reference code and the memory test.
+ * Mesa's lavapipe in CI counts): the golden tensors of the reference code, the memory test, and
+ * the trainer's checkpoint, resume and non-finite-loss runs.
  */
 const WEBGPU_TESTS = [
   'test/core/model/vision-transformer.test.ts',
@@ -22,6 +23,7 @@ const WEBGPU_TESTS = [
   'test/core/training/schedules.test.ts',
   'test/core/training/train-step.test.ts',
   'test/core/training/training-memory.test.ts',
+  'test/core/training/trainer.test.ts',
 ];
 
 /**
