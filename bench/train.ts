@@ -29,6 +29,7 @@ import {
   defaultReplicas,
   type StepTimings,
 } from '../core/training/data-parallel-training.ts';
+import { formatDuration } from '../core/training/epoch-estimate.ts';
 import { DinoTrainingState } from '../core/training/train-step.ts';
 
 const { values: options } = parseArgs({
@@ -211,10 +212,4 @@ function findTorchPython(): { executable: string; version: string; cuda: boolean
     }
   }
   return null;
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${seconds.toFixed(0)} s`;
-  if (seconds < 7200) return `${(seconds / 60).toFixed(0)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }
