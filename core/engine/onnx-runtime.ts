@@ -85,7 +85,10 @@ export function preferredExecutionProviders(
   if (platform === 'darwin' && backends.has('coreml')) providers.push('coreml');
   if (backends.has('webgpu') && webgpu?.available) {
     if (!webgpu.software) providers.push('webgpu');
-    else note ??= 'the only WebGPU adapter is software, slower than the CPU provider';
+    else {
+      const software = 'the only WebGPU adapter is software, slower than the CPU provider';
+      note = note ? `${note}; ${software}` : software;
+    }
   }
   providers.push('cpu');
   return { providers, note };
