@@ -25,6 +25,7 @@ import { CollapseWatch } from './collapse-watch.ts';
 import { backboneConfig } from './config.ts';
 import { type CropBatch, CropPipeline, type PipelinePosition, stepsPerEpoch } from './crop-pipeline.ts';
 import type { DinoLearner, LearnerFactory } from './dino-learner.ts';
+import { describeEstimate, ESTIMATE_STEPS, estimateEpoch } from './epoch-estimate.ts';
 import { Random } from './random.ts';
 import { RunLog, type StepRecord } from './run-log.ts';
 import type { TrainingPlan } from './training-plan.ts';
@@ -186,6 +187,7 @@ export async function runTraining(
       }
     }
     let stepStarted = performance.now();
+    const sessionSteps: number[] = [];
     while (status === 'running') {
       const batch: CropBatch = await (pipeline as CropPipeline).next();
       for (const skipped of batch.skipped) warn(`Skipped an unreadable training copy: ${skipped}`);
@@ -207,6 +209,11 @@ export async function runTraining(
       lastLoss = outcome.loss;
       const now = performance.now();
       const imagesPerSecond = (config.batchSize * 1000) / (now - stepStarted);
+      if (sessionSteps.length <= ESTIMATE_STEPS) {
+        sessionSteps.push((now - stepStarted) / 1000);
+        const estimate = estimateEpoch(sessionSteps, config.batchSize, stepsInEpoch, totalSteps - step);
+        if (estimate) info(describeEstimate(estimate));
+      }
       stepStarted = now;
       const record: StepRecord = {
         step,
@@ -246,10 +253,14 @@ export async function runTraining(
       const stopRequested = controls.pause?.aborted || controls.cancel?.aborted;
       const due = Date.now() - lastCheckpointAt >= config.checkpointEveryMinutes * 60_000;
       if (epochEnded || finished || stopRequested || due) {
+        await learner.prepareExport?.();
         const file = saveCheckpoint(position);
         info(`Checkpoint at step ${step} (epoch ${batch.epoch + 1}): ${file}`);
       }
-      if (epochEnded || finished) saveModel();
+      if (epochEnded || finished) {
+        await learner.prepareExport?.();
+        saveModel();
+      }
       if (finished) status = 'finished';
       else if (controls.cancel?.aborted) status = 'cancelled';
       else if (controls.pause?.aborted) status = 'paused';
