@@ -238,6 +238,64 @@ export interface DuplicateGroup {
   members: DuplicateMember[];
 }
 
+// ---------------------------------------------------------------- tags, filters, labelling
+
+/**
+ * Which photos a view, a tag operation or an export covers. Every field narrows (AND); a list
+ * matches any of its entries (OR). The same filter gives the same photos on the map, in the grid
+ * and in exports (`core/store/photo-filter.ts` decides).
+ */
+export interface PhotoFilter {
+  /** Clusters of the model's map (−1 is the noise group). */
+  clusters?: number[];
+  /** Absolute folder paths: photos anywhere inside one of them. */
+  folders?: string[];
+  /** Formats as the scan decided them (jpeg, png, webp, tiff, gif, avif, heif). */
+  formats?: string[];
+  /** Photos carrying at least one of these tags. */
+  tags?: string[];
+  /** Only photos without any tag. */
+  untagged?: boolean;
+  /** Capture date range, ISO 8601 (inclusive; `2024-05` and `2024-05-01` both work); photos without a date are left out when either is set. */
+  capturedFrom?: string;
+  capturedTo?: string;
+}
+
+export interface TagSummary {
+  id: number;
+  name: string;
+  /** Photos carrying it. */
+  count: number;
+}
+
+/** A tag proposed for an untagged photo by its tagged neighbours (DINO's weighted k-NN vote). */
+export interface TagSuggestion {
+  imageId: number;
+  tag: string;
+  /** The suggestion's share of the neighbours' vote, 0–1: low = uncertain, reviewed first. */
+  confidence: number;
+  /** The next-best tag, offered when correcting. */
+  runnerUp: string | null;
+}
+
+/** Per map point (same order as `MapPoints`), what colouring and filtering need. */
+export interface MapFacts {
+  /** Folder groups: a registered folder or its first-level subfolder (absolute paths). */
+  folders: string[];
+  /** Index into `folders` per point. */
+  folder: number[];
+  formats: string[];
+  /** Index into `formats` per point (−1: unknown). */
+  format: number[];
+  /** Capture time as unix ms, or null when the photo has no date. */
+  capturedAt: (number | null)[];
+  tags: TagSummary[];
+  /** Tag ids per point (empty when untagged). */
+  pointTags: number[][];
+}
+
+export type LabelExportFormat = 'csv' | 'json' | 'imagefolder';
+
 // ---------------------------------------------------------------- export
 
 export type FeatureFormat = 'npy' | 'parquet' | 'csv';
