@@ -4,12 +4,12 @@
  * collection with the smallest radius a greedy method can promise (at most twice the optimum),
  * and no two picks are near-duplicates unless nothing new is left.
  *
- * Distances are Euclidean between L2-normalised rows (√(2 − 2·cos), a true metric), which lets
- * each new pick skip work by the triangle inequality: every photo belongs to its nearest chosen
- * centre; a centre c whose distance to the new pick p is at least twice its group's radius cannot
- * lose a member to p, and neither can a member i with d(c, p) ≥ 2·d(i, c). On clustered embeddings
- * most groups are skipped once a few hundred centres exist, so 1,000 picks out of 100,000 cost far
- * less than 1,000 full scans of the matrix (bench/label.ts measures both).
+ * Exact, but lazy: a photo's distance to its nearest pick only shrinks as picks are added, so its
+ * last computed value is an upper bound. Photos sit in a max-heap by that bound, each remembering
+ * how many picks it has been compared with; the top is brought up to date one pick at a time, and
+ * only while it still beats the next bound in the heap. When the top is up to date it is the true
+ * farthest photo. Most photos fall below the radius early and are never looked at again, where the
+ * textbook traversal scans the whole matrix for every pick (bench/label.ts measures both).
  */
 export interface KCenterOptions {
   /** Rows allowed as picks (and to cover); default every row. */
@@ -54,99 +54,123 @@ export function kCenterGreedy(
     : Int32Array.from({ length: count }, (_, i) => i);
   const m = universe.length;
   const similarityFloor = options.nearDuplicateSimilarity ?? DEFAULT_NEAR_DUPLICATE_SIMILARITY;
-  const stopDistance = Math.sqrt(Math.max(0, 2 - 2 * similarityFloor));
-  const dist = new Float64Array(m).fill(Number.POSITIVE_INFINITY);
-  const centres: number[] = [];
-  const groups: Int32Array[] = [];
-  const radius: number[] = [];
-  const farthest: number[] = [];
+  // Compared as 2 − 2·cos (the squared Euclidean distance of unit rows): same order, no square root.
+  const stopDistance = Math.max(0, 2 - 2 * similarityFloor);
+  const centres: number[] = options.seeds ? Array.from(options.seeds) : [];
+  /** Upper bound of each photo's squared distance to its nearest centre. */
+  const bound = new Float64Array(m).fill(Number.POSITIVE_INFINITY);
+  /** Centres each photo has been compared with (a prefix of `centres`). */
+  const seen = new Int32Array(m);
+  const heap = new MaxHeap(bound);
+  for (let i = 0; i < m; i++) heap.push(i);
+  const chosen = new Uint8Array(m);
 
-  const distance = (a: number, b: number) => {
-    const dot = dotProduct(vectors, a * dim, b * dim, dim);
-    return Math.sqrt(Math.max(0, 2 - 2 * dot));
-  };
-
-  const addCentre = (row: number) => {
-    const mine: number[] = [];
-    if (centres.length === 0) {
-      for (let i = 0; i < m; i++) {
-        dist[i] = distance(row, universe[i]);
-        mine.push(i);
+  /** Pops until the top is up to date; its index, or −1 when no photo is left. */
+  const freshTop = (): number => {
+    for (;;) {
+      const top = heap.peek();
+      if (top < 0) return -1;
+      if (chosen[top]) {
+        heap.pop();
+        continue;
       }
-    } else {
-      for (let g = 0; g < centres.length; g++) {
-        const members = groups[g];
-        if (members.length === 0) continue;
-        const dcp = distance(centres[g], row);
-        if (dcp >= 2 * radius[g]) continue; // no member can be nearer to the new centre
-        const keep: number[] = [];
-        let newRadius = 0;
-        let newFarthest = -1;
-        for (const i of members) {
-          if (dcp < 2 * dist[i]) {
-            const d = distance(row, universe[i]);
-            if (d < dist[i]) {
-              dist[i] = d;
-              mine.push(i);
-              continue;
-            }
-          }
-          keep.push(i);
-          if (dist[i] > newRadius || newFarthest < 0) {
-            newRadius = dist[i];
-            newFarthest = i;
-          }
+      if (seen[top] === centres.length) return top;
+      heap.pop();
+      const next = heap.peek();
+      const rival = next < 0 ? Number.NEGATIVE_INFINITY : bound[next];
+      const row = universe[top];
+      let d = bound[top];
+      let c = seen[top];
+      // Up to date only as far as needed: once below the next bound it is not the farthest.
+      for (; c < centres.length; c++) {
+        const dd = 2 - 2 * dotProduct(vectors, row * dim, centres[c] * dim, dim);
+        if (dd < d) d = dd;
+        if (d < rival) {
+          c++;
+          break;
         }
-        groups[g] = Int32Array.from(keep);
-        radius[g] = newRadius;
-        farthest[g] = newFarthest;
       }
+      bound[top] = Math.max(0, d);
+      seen[top] = c;
+      heap.push(top);
     }
-    let r = 0;
-    let far = -1;
-    for (const i of mine) {
-      if (dist[i] > r || far < 0) {
-        r = dist[i];
-        far = i;
-      }
-    }
-    centres.push(row);
-    groups.push(Int32Array.from(mine));
-    radius.push(r);
-    farthest.push(far);
   };
 
-  const seeds = options.seeds ? Array.from(options.seeds) : [];
-  for (const seed of seeds) addCentre(seed);
   const picked: number[] = [];
   const coverage: number[] = [];
   let exhausted = false;
   const total = Math.min(wanted, m);
   while (picked.length < total) {
     options.signal?.throwIfAborted();
-    let row: number;
+    let index: number;
     if (centres.length === 0) {
-      row = universe[mostTypical(vectors, dim, universe)];
+      index = mostTypical(vectors, dim, universe);
     } else {
-      let best = -1;
-      for (let g = 0; g < centres.length; g++) {
-        if (groups[g].length > 0 && (best < 0 || radius[g] > radius[best])) best = g;
-      }
-      if (best < 0 || radius[best] <= stopDistance) {
+      index = freshTop();
+      if (index < 0 || bound[index] <= stopDistance) {
         exhausted = true;
         break;
       }
-      row = universe[farthest[best]];
     }
-    addCentre(row);
-    picked.push(row);
-    let worst = 0;
-    for (let g = 0; g < centres.length; g++) if (groups[g].length > 0) worst = Math.max(worst, radius[g]);
-    coverage.push(1 - (worst * worst) / 2);
+    chosen[index] = 1;
+    centres.push(universe[index]);
+    picked.push(universe[index]);
+    const next = freshTop();
+    coverage.push(next < 0 ? 1 : 1 - bound[next] / 2);
     if (picked.length % 16 === 0) options.onProgress?.(picked.length, total);
   }
   options.onProgress?.(picked.length, total);
   return { rows: Int32Array.from(picked), coverage: Float32Array.from(coverage), exhausted };
+}
+
+/** A binary max-heap of indices ordered by `keys` (ties: the lower index on top). */
+class MaxHeap {
+  private readonly items: Int32Array;
+  private size = 0;
+
+  constructor(private readonly keys: Float64Array) {
+    this.items = new Int32Array(keys.length);
+  }
+
+  peek(): number {
+    return this.size === 0 ? -1 : this.items[0];
+  }
+
+  push(index: number): void {
+    let p = this.size++;
+    const items = this.items;
+    while (p > 0) {
+      const parent = (p - 1) >> 1;
+      if (!this.above(index, items[parent])) break;
+      items[p] = items[parent];
+      p = parent;
+    }
+    items[p] = index;
+  }
+
+  pop(): number {
+    const items = this.items;
+    const top = items[0];
+    const last = items[--this.size];
+    let p = 0;
+    for (;;) {
+      const left = 2 * p + 1;
+      if (left >= this.size) break;
+      const right = left + 1;
+      const child = right < this.size && this.above(items[right], items[left]) ? right : left;
+      if (!this.above(items[child], last)) break;
+      items[p] = items[child];
+      p = child;
+    }
+    if (this.size > 0) items[p] = last;
+    return top;
+  }
+
+  private above(a: number, b: number): boolean {
+    const ka = this.keys[a];
+    const kb = this.keys[b];
+    return ka > kb || (ka === kb && a < b);
+  }
 }
 
 /** The row nearest the mean direction: the first pick, a photo typical of the whole set. */
