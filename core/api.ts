@@ -379,6 +379,47 @@ export interface ApiRequests {
     result: { path: string; count: number };
   };
 
+  /** Tags with their photo counts, by name. */
+  'tags.list': { args: Record<string, never>; result: TagSummary[] };
+  /** Tags photos (the tag is created when new); `accepted` records a confirmed suggestion. */
+  'tags.add': {
+    args: { name: string; imageIds: number[]; source?: 'manual' | 'accepted' };
+    result: { tag: TagSummary; added: number };
+  };
+  'tags.remove': { args: { name: string; imageIds: number[] }; result: { removed: number } };
+  'tags.rename': { args: { from: string; to: string }; result: TagSummary };
+  /** Deletes a tag and takes it off every photo. */
+  'tags.delete': { args: { name: string }; result: { removed: number } };
+  /** Takes back the last tag operation; null when there was none. */
+  'tags.undo': { args: Record<string, never>; result: { undone: string | null } };
+  /** The review queue: suggestions for untagged photos, least confident first. */
+  'tags.suggestions': {
+    args: { modelId: number; limit: number };
+    result: { tagged: number; total: number; suggestions: TagSuggestion[] };
+  };
+  /** What the map can be coloured and filtered by, per point. */
+  'map.facts': { args: { modelId: number }; result: MapFacts };
+  /** The photos a filter selects (ascending ids), the same for map, grid and exports. */
+  'photos.filter': { args: { modelId: number; filter: PhotoFilter }; result: { imageIds: number[] } };
+  /** The photos worth labelling: greedy k-center over the embeddings (see `dinoscope select`). */
+  'select.photos': {
+    args: { modelId: number; count: number; perCluster: boolean; filter?: PhotoFilter };
+    result: { imageIds: number[]; exhausted: boolean; coverage: number | null };
+  };
+  /** Tags (and suggestions) of the given photos, or of the filter's, as CSV, JSON or an ImageFolder tree. */
+  'export.labels': {
+    args: {
+      modelId: number;
+      format: LabelExportFormat;
+      path: string;
+      imageIds?: number[];
+      filter?: PhotoFilter;
+      suggestions: boolean;
+      copy?: boolean;
+    };
+    result: { path: string; photos: number; files: number };
+  };
+
   'jobs.list': { args: Record<string, never>; result: JobInfo[] };
   'jobs.cancel': { args: { jobId: string }; result: JobInfo };
   /** Starts a new job that continues a failed, paused or cancelled one from what it saved. */
