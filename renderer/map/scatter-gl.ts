@@ -15,6 +15,7 @@ const VERTEX = `#version 300 es
 in vec2 position;
 in vec3 color;
 in float selected;
+in float visible;
 uniform vec2 scale;
 uniform vec2 offset;
 uniform float pointSize;
@@ -22,7 +23,8 @@ uniform float anySelected;
 uniform float highlight;
 out vec4 vColor;
 void main() {
-  gl_Position = vec4(position * scale + offset, 0.0, 1.0);
+  // Points outside the filter leave the clip volume: not drawn, not blended.
+  gl_Position = visible > 0.5 ? vec4(position * scale + offset, 0.0, 1.0) : vec4(2.0, 2.0, 2.0, 1.0);
   float grow = highlight > 0.5 ? 2.4 : (selected > 0.5 ? 1.35 : 1.0);
   gl_PointSize = pointSize * grow;
   // Outside a selection, points fade toward slate: still there, clearly not chosen.
@@ -47,15 +49,24 @@ const GRID = 96;
 export class ScatterPlot {
   private readonly gl: WebGL2RenderingContext;
   private readonly program: WebGLProgram;
-  private readonly buffers: { position: WebGLBuffer; color: WebGLBuffer; selected: WebGLBuffer };
+  private readonly buffers: {
+    position: WebGLBuffer;
+    color: WebGLBuffer;
+    selected: WebGLBuffer;
+    visible: WebGLBuffer;
+  };
   private readonly vao: WebGLVertexArrayObject;
   private positions = new Float32Array(0);
   private selected = new Uint8Array(0);
+  /** 1 where a point passes the filter; hidden points are neither drawn, hovered nor lassoed. */
+  private visible = new Uint8Array(0);
   private count = 0;
   private zoom = 1;
   private panX = 0;
   private panY = 0;
   private hovered: number | null = null;
+  /** A point shown as if hovered (the photo under review). */
+  private highlighted: number | null = null;
   private anySelected = false;
   private grid: Int32Array[] = [];
   private frame = 0;
@@ -78,7 +89,7 @@ export class ScatterPlot {
       if (!b) throw new Error('WebGL could not allocate a buffer.');
       return b;
     };
-    this.buffers = { position: buffer(), color: buffer(), selected: buffer() };
+    this.buffers = { position: buffer(), color: buffer(), selected: buffer(), visible: buffer() };
     const vao = gl.createVertexArray();
     if (!vao) throw new Error('WebGL could not allocate a vertex array.');
     this.vao = vao;
@@ -86,6 +97,7 @@ export class ScatterPlot {
     this.attribute('position', this.buffers.position, 2, gl.FLOAT, false);
     this.attribute('color', this.buffers.color, 3, gl.UNSIGNED_BYTE, true);
     this.attribute('selected', this.buffers.selected, 1, gl.UNSIGNED_BYTE, false);
+    this.attribute('visible', this.buffers.visible, 1, gl.UNSIGNED_BYTE, false);
     gl.bindVertexArray(null);
     this.detach = this.listen();
   }
@@ -121,6 +133,9 @@ export class ScatterPlot {
     gl.bufferData(gl.ARRAY_BUFFER, colors, gl.STATIC_DRAW);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
     gl.bufferData(gl.ARRAY_BUFFER, this.selected, gl.DYNAMIC_DRAW);
+    this.visible = new Uint8Array(xs.length).fill(1);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.visible);
+    gl.bufferData(gl.ARRAY_BUFFER, this.visible, gl.DYNAMIC_DRAW);
     this.buildGrid();
     this.resetView();
   }
@@ -133,6 +148,33 @@ export class ScatterPlot {
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.selected);
     this.requestDraw();
+  }
+
+  /** New colours (RGB bytes per point), e.g. when colouring by folder instead of cluster. */
+  setColors(colors: Uint8Array): void {
+    const gl = this.gl;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.color);
+    gl.bufferSubData(gl.ARRAY_BUFFER, 0, colors);
+    this.requestDraw();
+  }
+
+  /** Which points pass the filter (null: all). */
+  setVisible(mask: Uint8Array | null): void {
+    if (mask) this.visible.set(mask);
+    else this.visible.fill(1);
+    const gl = this.gl;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.visible);
+    gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.visible);
+    this.requestDraw();
+  }
+
+  setHighlight(index: number | null): void {
+    this.highlighted = index;
+    this.requestDraw();
+  }
+
+  isVisible(index: number): boolean {
+    return this.visible[index] === 1;
   }
 
   resetView(): void {
@@ -158,6 +200,7 @@ export class ScatterPlot {
     gl.deleteBuffer(this.buffers.position);
     gl.deleteBuffer(this.buffers.color);
     gl.deleteBuffer(this.buffers.selected);
+    gl.deleteBuffer(this.buffers.visible);
     gl.deleteVertexArray(this.vao);
     gl.deleteProgram(this.program);
   }
@@ -220,9 +263,10 @@ export class ScatterPlot {
     gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
     gl.uniform1f(uniform('highlight'), 0);
     gl.drawArrays(gl.POINTS, 0, this.count);
-    if (this.hovered !== null) {
+    for (const index of [this.highlighted, this.hovered]) {
+      if (index === null || index >= this.count) continue;
       gl.uniform1f(uniform('highlight'), 1);
-      gl.drawArrays(gl.POINTS, this.hovered, 1);
+      gl.drawArrays(gl.POINTS, index, 1);
     }
     gl.bindVertexArray(null);
     this.drawLasso(ratio);
@@ -282,6 +326,7 @@ export class ScatterPlot {
     for (let gy = Math.max(0, cy - span); gy <= Math.min(GRID - 1, cy + span); gy++) {
       for (let gx = Math.max(0, cx - span); gx <= Math.min(GRID - 1, cx + span); gx++) {
         for (const i of this.grid[gy * GRID + gx]) {
+          if (!this.visible[i]) continue;
           const dx = this.positions[2 * i] - p.x;
           const dy = this.positions[2 * i + 1] - p.y;
           const distance = dx * dx + dy * dy;
@@ -309,6 +354,7 @@ export class ScatterPlot {
     }
     const inside: number[] = [];
     for (let i = 0; i < this.count; i++) {
+      if (!this.visible[i]) continue;
       const x = this.positions[2 * i];
       const y = this.positions[2 * i + 1];
       if (x < minX || x > maxX || y < minY || y > maxY) continue;

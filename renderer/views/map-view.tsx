@@ -1,12 +1,22 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { MapData } from '../../core/api.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { LabelExportFormat, MapData, MapFacts } from '../../core/api.ts';
 import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
+import {
+  type FilterChoice,
+  isFiltering,
+  MapFilterPanel,
+  NO_FILTER,
+  toPhotoFilter,
+} from '../components/map-filter-panel.tsx';
 import { SavePathField } from '../components/path-field.tsx';
+import { ReviewQueue } from '../components/review-queue.tsx';
+import { TagManager, TagSelection } from '../components/tag-panel.tsx';
 import { hideBrokenImage, ThumbnailGrid } from '../components/thumbnail-grid.tsx';
 import { formatCount } from '../format.ts';
-import { clusterColor, clusterColorBytes, ScatterPlot } from '../map/scatter-gl.ts';
+import { type ColorMode, legend, pointColors } from '../map/point-colors.ts';
+import { clusterColor, ScatterPlot } from '../map/scatter-gl.ts';
 import { navigate } from '../router.ts';
 
 declare global {
@@ -31,6 +41,17 @@ export function MapView() {
   const [lasso, setLasso] = useState(false);
   const [showGrid, setShowGrid] = useState(false);
   const [exportPath, setExportPath] = useState('');
+  const [exportFormat, setExportFormat] = useState<LabelExportFormat>('csv');
+  const [exportSuggestions, setExportSuggestions] = useState(true);
+  const [exportCopies, setExportCopies] = useState(false);
+  const [facts, setFacts] = useState<MapFacts | null>(null);
+  const [colorMode, setColorMode] = useState<ColorMode>('cluster');
+  const [filter, setFilter] = useState<FilterChoice>(NO_FILTER);
+  const [visibleIds, setVisibleIds] = useState<Set<number> | null>(null);
+  const [tagRevision, setTagRevision] = useState(0);
+  const [pickCount, setPickCount] = useState(50);
+  const [perCluster, setPerCluster] = useState(true);
+  const tagsChanged = useCallback(() => setTagRevision((r) => r + 1), []);
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
   const plot = useRef<ScatterPlot | null>(null);
@@ -42,8 +63,28 @@ export function MapView() {
     void run(() => bridge.invoke('map.get', { modelId: model.id })).then((map) => setData(map));
   }, [model, revision, run]);
 
+  useEffect(() => {
+    void revision;
+    void tagRevision;
+    if (!model || !data) return;
+    void run(() => bridge.invoke('map.facts', { modelId: model.id })).then((next) => next && setFacts(next));
+  }, [model, data, revision, tagRevision, run]);
+
+  // One filter for map, grid and exports: the core decides which photos pass.
+  useEffect(() => {
+    void tagRevision;
+    if (!model || !isFiltering(filter)) {
+      setVisibleIds(null);
+      return;
+    }
+    void run(() => bridge.invoke('photos.filter', { modelId: model.id, filter: toPhotoFilter(filter) })).then(
+      (result) => result && setVisibleIds(new Set(result.imageIds)),
+    );
+  }, [model, filter, tagRevision, run]);
+
   const points = data?.points ?? NO_POINTS;
   const count = points.imageIds.length;
+  const indexOf = useMemo(() => new Map(points.imageIds.map((id, i) => [id, i])), [points]);
   useEffect(() => {
     if (!canvas.current || !overlay.current || count === 0) return;
     let scatter: ScatterPlot;
@@ -59,9 +100,7 @@ export function MapView() {
     }
     const xs = Float32Array.from(points.x);
     const ys = Float32Array.from(points.y);
-    const colors = new Uint8Array(points.cluster.length * 3);
-    for (const [i, cluster] of points.cluster.entries()) colors.set(clusterColorBytes(cluster), i * 3);
-    scatter.setPoints(xs, ys, colors);
+    scatter.setPoints(xs, ys, pointColors('cluster', points, null));
     plot.current = scatter;
     window.dinoscopeMap = {
       count: points.imageIds.length,
@@ -77,6 +116,22 @@ export function MapView() {
   }, [points, count]);
 
   useEffect(() => {
+    plot.current?.setColors(pointColors(colorMode, points, facts));
+  }, [colorMode, points, facts]);
+  useEffect(() => {
+    if (!plot.current) return;
+    if (!visibleIds) {
+      plot.current.setVisible(null);
+      return;
+    }
+    const mask = new Uint8Array(points.imageIds.length);
+    points.imageIds.forEach((id, i) => {
+      mask[i] = visibleIds.has(id) ? 1 : 0;
+    });
+    plot.current.setVisible(mask);
+    setSelection((previous) => previous.filter((i) => mask[i] === 1));
+  }, [visibleIds, points]);
+  useEffect(() => {
     plot.current?.setSelection(selection);
   }, [selection]);
   useEffect(() => {
@@ -84,8 +139,27 @@ export function MapView() {
   }, [lasso]);
 
   const clusters = useMemo(() => [...(data?.clusters ?? [])].sort((a, b) => b.size - a.size), [data]);
+  const passes = (i: number) => !visibleIds || visibleIds.has(points.imageIds[i]);
   const selectCluster = (cluster: number) =>
-    setSelection(points.cluster.flatMap((c, i) => (c === cluster ? [i] : [])));
+    setSelection(points.cluster.flatMap((c, i) => (c === cluster && passes(i) ? [i] : [])));
+  const shownCount = visibleIds ? visibleIds.size : count;
+  const selectWorthLabelling = async () => {
+    if (!model) return;
+    const picked = await run(() =>
+      bridge.invoke('select.photos', {
+        modelId: model.id,
+        count: pickCount,
+        perCluster,
+        filter: isFiltering(filter) ? toPhotoFilter(filter) : undefined,
+      }),
+    );
+    if (!picked) return;
+    setSelection(picked.imageIds.flatMap((id) => indexOf.get(id) ?? []));
+    notify({
+      kind: 'info',
+      message: `Picked ${formatCount(picked.imageIds.length)} photos that cover the collection${picked.exhausted ? ' (the rest are near-duplicates of these)' : ''}`,
+    });
+  };
   const selectedIds = useMemo(() => selection.map((i) => points.imageIds[i]), [selection, points]);
   const mapping = mapJob?.status === 'running';
 
@@ -185,6 +259,41 @@ export function MapView() {
             )}
           </div>
           <aside className="map-side">
+            <label className="color-by">
+              <span>Colour by</span>
+              <select
+                aria-label="Colour by"
+                value={colorMode}
+                onChange={(event) => setColorMode(event.target.value as ColorMode)}
+              >
+                <option value="cluster">cluster</option>
+                <option value="folder">folder</option>
+                <option value="format">format</option>
+                <option value="date">capture date</option>
+                <option value="tag">tag</option>
+              </select>
+            </label>
+            {legend(colorMode, facts).length > 0 && (
+              <ul className="legend">
+                {legend(colorMode, facts)
+                  .slice(0, 21)
+                  .map((entry) => (
+                    <li key={entry.name}>
+                      <span className="swatch" style={{ background: entry.color }} />
+                      {entry.name}
+                    </li>
+                  ))}
+              </ul>
+            )}
+            {facts && (
+              <MapFilterPanel
+                facts={facts}
+                choice={filter}
+                onChange={setFilter}
+                shown={shownCount}
+                total={count}
+              />
+            )}
             <h2>Clusters</h2>
             <ul className="clusters">
               {clusters.map((c) => (
@@ -220,35 +329,116 @@ export function MapView() {
                     Clear
                   </button>
                 </div>
-                <SavePathField
-                  label="Export the list (CSV)"
-                  value={exportPath}
-                  onChange={setExportPath}
-                  suggestedName="selection.csv"
-                  extensions={['csv']}
-                />
-                <button
-                  type="button"
-                  disabled={!exportPath.trim()}
-                  onClick={async () => {
-                    const written = await run(() =>
-                      bridge.invoke('export.selection', {
-                        modelId: model.id,
-                        imageIds: selectedIds,
-                        path: exportPath.trim(),
-                      }),
-                    );
-                    if (written)
-                      notify({
-                        kind: 'info',
-                        message: `Wrote ${formatCount(written.count)} photos to ${written.path}`,
-                      });
-                  }}
-                >
-                  Export selection
-                </button>
+                <TagSelection imageIds={selectedIds} tags={facts?.tags ?? []} onChanged={tagsChanged} />
               </div>
             )}
+            <section className="worth-labelling" aria-label="Photos worth labelling">
+              <h2>Photos worth labelling</h2>
+              <div className="button-row">
+                <label>
+                  <span className="visually-hidden">How many</span>
+                  <input
+                    type="number"
+                    min={1}
+                    max={100000}
+                    value={pickCount}
+                    aria-label="How many photos to pick"
+                    onChange={(event) => setPickCount(Math.max(1, Number(event.target.value) || 1))}
+                  />
+                </label>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={perCluster}
+                    onChange={(event) => setPerCluster(event.target.checked)}
+                  />
+                  per cluster
+                </label>
+                <button type="button" onClick={() => void selectWorthLabelling()}>
+                  Select photos worth labelling
+                </button>
+              </div>
+            </section>
+            <TagManager tags={facts?.tags ?? []} onChanged={tagsChanged} />
+            <ReviewQueue
+              modelId={model.id}
+              tags={facts?.tags ?? []}
+              revision={tagRevision}
+              onChanged={tagsChanged}
+              onShow={(imageId) => {
+                const index = imageId === null ? undefined : indexOf.get(imageId);
+                plot.current?.setHighlight(index ?? null);
+              }}
+            />
+            <section className="label-export" aria-label="Export labels">
+              <h2>
+                Export{' '}
+                {selection.length > 0
+                  ? `${formatCount(selection.length)} selected`
+                  : `${formatCount(shownCount)} photos`}
+              </h2>
+              <label>
+                <span>Format</span>
+                <select
+                  aria-label="Export format"
+                  value={exportFormat}
+                  onChange={(event) => setExportFormat(event.target.value as LabelExportFormat)}
+                >
+                  <option value="csv">CSV (path, tags, suggested tag, confidence)</option>
+                  <option value="json">JSON manifest</option>
+                  <option value="imagefolder">ImageFolder tree (one folder per tag)</option>
+                </select>
+              </label>
+              <SavePathField
+                label={exportFormat === 'imagefolder' ? 'Into a new folder' : 'Save as'}
+                value={exportPath}
+                onChange={setExportPath}
+                suggestedName={exportFormat === 'imagefolder' ? 'labelled' : `labels.${exportFormat}`}
+                extensions={exportFormat === 'imagefolder' ? [] : [exportFormat]}
+              />
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={exportSuggestions}
+                  onChange={(event) => setExportSuggestions(event.target.checked)}
+                />
+                with suggestions
+              </label>
+              {exportFormat === 'imagefolder' && (
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={exportCopies}
+                    onChange={(event) => setExportCopies(event.target.checked)}
+                  />
+                  copies instead of links
+                </label>
+              )}
+              <button
+                type="button"
+                disabled={!exportPath.trim()}
+                onClick={async () => {
+                  const written = await run(() =>
+                    bridge.invoke('export.labels', {
+                      modelId: model.id,
+                      format: exportFormat,
+                      path: exportPath.trim(),
+                      imageIds: selectedIds.length > 0 ? selectedIds : undefined,
+                      filter: toPhotoFilter(filter),
+                      suggestions: exportSuggestions,
+                      copy: exportCopies,
+                    }),
+                  );
+                  if (written)
+                    notify({
+                      kind: 'info',
+                      message: `Wrote ${formatCount(written.photos)} photos to ${written.path}`,
+                    });
+                }}
+              >
+                Export labels
+              </button>
+            </section>
           </aside>
         </div>
       )}
