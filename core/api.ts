@@ -126,6 +126,8 @@ export interface ImageDetail extends ImageSummary {
   format: string | null;
   capturedAt: string | null;
   error: string | null;
+  /** The photo's tags, by name. */
+  tags: string[];
 }
 
 export interface ImageError {

@@ -247,9 +247,14 @@ export class DinoscopeService {
                i.size, i.format, i.captured_at AS capturedAt, i.error
              FROM images i JOIN folders f ON f.id = i.folder_id WHERE i.id = ?`,
           )
-          .get(imageId) as ApiResult<'library.image'> | undefined;
+          .get(imageId) as Omit<ApiResult<'library.image'>, 'tags'> | undefined;
         if (!row) throw new ApiFailure(`No photo with id ${imageId} in the library.`, 'Rescan the library.');
-        return row;
+        const tags = db
+          .prepare(
+            `SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = ? ORDER BY t.name COLLATE NOCASE`,
+          )
+          .all(imageId) as { name: string }[];
+        return { ...row, tags: tags.map((t) => t.name) };
       },
 
       'library.errors': () => listErrors(db).map(({ id, path, reason }) => ({ id, path, reason })),
