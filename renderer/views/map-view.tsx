@@ -15,8 +15,9 @@ import { ReviewQueue } from '../components/review-queue.tsx';
 import { TagManager, TagSelection } from '../components/tag-panel.tsx';
 import { hideBrokenImage, ThumbnailGrid } from '../components/thumbnail-grid.tsx';
 import { formatCount } from '../format.ts';
+import { PHOTO_MIN_PIXELS } from '../map/photo-layer.ts';
 import { type ColorMode, legend, pointColors } from '../map/point-colors.ts';
-import { clusterColor, ScatterPlot } from '../map/scatter-gl.ts';
+import { clusterColor, type FrameStats, ScatterPlot } from '../map/scatter-gl.ts';
 import { navigate } from '../router.ts';
 
 declare global {
@@ -26,11 +27,18 @@ declare global {
       count: number;
       imageIdAt(index: number): number;
       screenPosition(index: number): { x: number; y: number };
+      /** Centres the view on a point at a zoom (1 = the whole map). */
+      focus(index: number, zoom: number): void;
+      /** How large a photo is on screen now (CSS px); thumbnails replace dots from 18 px. */
+      photoPixels(): number;
+      measureFrames(frames: number): Promise<FrameStats>;
     };
   }
 }
 
 const NO_POINTS: MapData['points'] = { imageIds: [], x: [], y: [], cluster: [] };
+/** Labels of representative photos on the map, for the largest clusters only: more would cover it. */
+const MAX_CLUSTER_LABELS = 12;
 
 export function MapView() {
   const { model, run, revision, notify } = useApp();
@@ -52,6 +60,8 @@ export function MapView() {
   const [pickCount, setPickCount] = useState(50);
   const [perCluster, setPerCluster] = useState(true);
   const tagsChanged = useCallback(() => setTagRevision((r) => r + 1), []);
+  /** Told when the view moves: the cluster labels follow it without re-rendering the whole view. */
+  const viewListeners = useRef(new Set<() => void>());
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
   const plot = useRef<ScatterPlot | null>(null);
@@ -93,6 +103,9 @@ export function MapView() {
         onHover: (index, x, y) => setHover(index === null ? null : { index, x, y }),
         onClick: (index) => navigate({ view: 'photo', imageId: points.imageIds[index] }),
         onLasso: (indices) => setSelection(indices),
+        onView: () => {
+          for (const listener of viewListeners.current) listener();
+        },
       });
     } catch (error) {
       setGlError((error as Error).message);
@@ -101,11 +114,18 @@ export function MapView() {
     const xs = Float32Array.from(points.x);
     const ys = Float32Array.from(points.y);
     scatter.setPoints(xs, ys, pointColors('cluster', points, null));
+    scatter.showPhotos({
+      imageIdAt: (index) => points.imageIds[index],
+      urlOf: (imageId) => bridge.mediaUrl('thumbnail', imageId),
+    });
     plot.current = scatter;
     window.dinoscopeMap = {
       count: points.imageIds.length,
       imageIdAt: (index) => points.imageIds[index],
       screenPosition: (index) => scatter.screenPosition(index),
+      focus: (index, zoom) => scatter.focus(index, zoom),
+      photoPixels: () => scatter.photoPixels,
+      measureFrames: (frames) => scatter.measureFrames(frames),
     };
     setSelection([]);
     return () => {
@@ -139,6 +159,27 @@ export function MapView() {
   }, [lasso]);
 
   const clusters = useMemo(() => [...(data?.clusters ?? [])].sort((a, b) => b.size - a.size), [data]);
+  /** Where each large cluster's label sits: the mean of its points, in map coordinates. */
+  const clusterCentres = useMemo(() => {
+    const sums = new Map<number, { x: number; y: number; n: number }>();
+    points.cluster.forEach((cluster, i) => {
+      if (cluster < 0) return;
+      const sum = sums.get(cluster) ?? { x: 0, y: 0, n: 0 };
+      sum.x += points.x[i];
+      sum.y += points.y[i];
+      sum.n++;
+      sums.set(cluster, sum);
+    });
+    return clusters
+      .filter((c) => c.cluster >= 0)
+      .slice(0, MAX_CLUSTER_LABELS)
+      .flatMap((c) => {
+        const sum = sums.get(c.cluster);
+        return sum
+          ? [{ cluster: c.cluster, x: sum.x / sum.n, y: sum.y / sum.n, representatives: c.representatives }]
+          : [];
+      });
+  }, [clusters, points]);
   const passes = (i: number) => !visibleIds || visibleIds.has(points.imageIds[i]);
   const selectCluster = (cluster: number) =>
     setSelection(points.cluster.flatMap((c, i) => (c === cluster && passes(i) ? [i] : [])));
@@ -244,7 +285,14 @@ export function MapView() {
               <button type="button" onClick={() => plot.current?.resetView()}>
                 Fit
               </button>
+              <button type="button" aria-label="Zoom in" onClick={() => plot.current?.zoomBy(2)}>
+                +
+              </button>
+              <button type="button" aria-label="Zoom out" onClick={() => plot.current?.zoomBy(0.5)}>
+                −
+              </button>
             </div>
+            <ClusterLabels plot={plot} centres={clusterCentres} listeners={viewListeners.current} />
             {hover && hover.index < count && (
               <div
                 className="map-tooltip"
@@ -460,6 +508,47 @@ export function MapView() {
           </div>
         </div>
       )}
+    </div>
+  );
+}
+
+/** Representative photos of the largest clusters, over the map while it shows dots. */
+function ClusterLabels({
+  plot,
+  centres,
+  listeners,
+}: {
+  plot: React.RefObject<ScatterPlot | null>;
+  centres: { cluster: number; x: number; y: number; representatives: number[] }[];
+  listeners: Set<() => void>;
+}) {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const listener = () => setTick((t) => t + 1);
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }, [listeners]);
+  const scatter = plot.current;
+  if (!scatter || scatter.photoPixels >= PHOTO_MIN_PIXELS) return null;
+  return (
+    <div className="map-labels">
+      {centres.map((c) => {
+        const at = scatter.dataToLocal(c.x, c.y);
+        return (
+          <div
+            key={c.cluster}
+            className="map-label"
+            style={{ left: at.x, top: at.y, borderColor: clusterColor(c.cluster) }}
+            title={`Cluster ${c.cluster}`}
+          >
+            {c.representatives.slice(0, 3).map((id) => (
+              <img key={id} src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
+            ))}
+          </div>
+        );
+      })}
     </div>
   );
 }
