@@ -1,15 +1,20 @@
+import type { KnnEngine } from './knn-graph.ts';
+import { jsSimilarityTiles, type SimilarityTiles } from './similarity-tile.ts';
+
 /**
  * The photos worth labelling: greedy k-center (Gonzalez's farthest-point traversal) over the
  * embeddings. Each pick is the photo farthest from everything chosen so far, so N picks cover the
  * collection with the smallest radius a greedy method can promise (at most twice the optimum),
  * and no two picks are near-duplicates unless nothing new is left.
  *
- * Exact, but lazy: a photo's distance to its nearest pick only shrinks as picks are added, so its
- * last computed value is an upper bound. Photos sit in a max-heap by that bound, each remembering
- * how many picks it has been compared with; the top is brought up to date one pick at a time, and
- * only while it still beats the next bound in the heap. When the top is up to date it is the true
- * farthest photo. Most photos fall below the radius early and are never looked at again, where the
- * textbook traversal scans the whole matrix for every pick (bench/label.ts measures both).
+ * Exact, in two parts. Every BLOCK picks, the distances of all photos to those picks are computed
+ * at once as one matrix product (ONNX Runtime's Gemm on every core where the work repays it; the
+ * textbook traversal does the same arithmetic as one matrix-vector scan per pick, memory-bound
+ * and in JS). Between those, a photo's distance to its nearest pick is an upper bound (it only
+ * shrinks as picks are added): photos sit in a max-heap by that bound, each remembering how many
+ * picks it has been compared with, and only the top is brought up to date, one pick at a time and
+ * only while it still beats the next bound. When the top is up to date it is the farthest photo.
+ * bench/label.ts measures both against the textbook traversal.
  */
 export interface KCenterOptions {
   /** Rows allowed as picks (and to cover); default every row. */
@@ -21,6 +26,8 @@ export interface KCenterOptions {
    * near-duplicates of what was chosen (the duplicates finder's threshold).
    */
   nearDuplicateSimilarity?: number;
+  /** Who multiplies the blocks (as for the k-NN graph): 'auto' = ONNX Runtime when the work is large. */
+  engine?: KnnEngine;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -38,14 +45,24 @@ export interface KCenterResult {
 }
 
 export const DEFAULT_NEAR_DUPLICATE_SIMILARITY = 0.95;
+/**
+ * Picks folded in per matrix product: 16 columns keep Gemm compute-bound (16 multiply-adds per
+ * float read) while the heap's bounds stay at most 15 picks behind, so few photos need refreshing.
+ */
+const BLOCK = 16;
+/** Rows per product: a 8,192 × 256 block of similarities is 8 MB. */
+const CHUNK_ROWS = 8192;
+const MAX_CENTRES_PER_PRODUCT = 256;
+/** Below this many multiply-adds per product JS finishes before ONNX Runtime would start. */
+const ONNX_MIN_WORK = 5e7;
 
-export function kCenterGreedy(
+export async function kCenterGreedy(
   vectors: Float32Array,
   count: number,
   dim: number,
   wanted: number,
   options: KCenterOptions = {},
-): KCenterResult {
+): Promise<KCenterResult> {
   if (!Number.isInteger(wanted) || wanted < 0)
     throw new Error(`The count must be a whole number ≥ 0 (got ${wanted}).`);
   if (vectors.length < count * dim) throw new Error(`The matrix holds fewer than ${count} × ${dim} values.`);
@@ -61,9 +78,42 @@ export function kCenterGreedy(
   const bound = new Float64Array(m).fill(Number.POSITIVE_INFINITY);
   /** Centres each photo has been compared with (a prefix of `centres`). */
   const seen = new Int32Array(m);
-  const heap = new MaxHeap(bound);
-  for (let i = 0; i < m; i++) heap.push(i);
   const chosen = new Uint8Array(m);
+  const heap = new MaxHeap(bound);
+  heap.reset(m, chosen);
+  /** Centres folded into every bound by a matrix product. */
+  let folded = 0;
+  const tiles = await blockTiles(options.engine, m * dim * Math.max(BLOCK, centres.length));
+  const contiguous = universe.every((row, i) => row === i);
+  const matrix = contiguous ? vectors : gather(vectors, dim, universe);
+
+  /** Compares every photo with the centres not yet folded in, by matrix products, and rebuilds the heap. */
+  const fold = async () => {
+    while (folded < centres.length) {
+      options.signal?.throwIfAborted();
+      const batch = centres.slice(folded, folded + MAX_CENTRES_PER_PRODUCT);
+      const b = gather(vectors, dim, Int32Array.from(batch));
+      const out = new Float32Array(Math.min(CHUNK_ROWS, m) * batch.length);
+      for (let start = 0; start < m; start += CHUNK_ROWS) {
+        const rows = Math.min(CHUNK_ROWS, m - start);
+        await tiles.tile(matrix.subarray(start * dim, (start + rows) * dim), rows, b, batch.length, dim, out);
+        for (let r = 0; r < rows; r++) {
+          const i = start + r;
+          let d = bound[i];
+          const base = r * batch.length;
+          // Centres this photo was already compared with (lazily) are skipped: same value.
+          for (let j = Math.max(0, seen[i] - folded); j < batch.length; j++) {
+            const dd = 2 - 2 * out[base + j];
+            if (dd < d) d = dd;
+          }
+          bound[i] = Math.max(0, d);
+          seen[i] = Math.max(seen[i], folded + batch.length);
+        }
+      }
+      folded += batch.length;
+    }
+    heap.reset(m, chosen);
+  };
 
   /** Pops until the top is up to date; its index, or −1 when no photo is left. */
   const freshTop = (): number => {
@@ -100,27 +150,51 @@ export function kCenterGreedy(
   const coverage: number[] = [];
   let exhausted = false;
   const total = Math.min(wanted, m);
-  while (picked.length < total) {
-    options.signal?.throwIfAborted();
-    let index: number;
-    if (centres.length === 0) {
-      index = mostTypical(vectors, dim, universe);
-    } else {
-      index = freshTop();
-      if (index < 0 || bound[index] <= stopDistance) {
-        exhausted = true;
-        break;
+  try {
+    if (centres.length > 0) await fold();
+    while (picked.length < total) {
+      options.signal?.throwIfAborted();
+      let index: number;
+      if (centres.length === 0) {
+        index = mostTypical(vectors, dim, universe);
+      } else {
+        index = freshTop();
+        if (index < 0 || bound[index] <= stopDistance) {
+          exhausted = true;
+          break;
+        }
       }
+      chosen[index] = 1;
+      centres.push(universe[index]);
+      picked.push(universe[index]);
+      if (centres.length - folded >= BLOCK || centres.length === 1) await fold();
+      const next = freshTop();
+      coverage.push(next < 0 ? 1 : 1 - bound[next] / 2);
+      if (picked.length % 16 === 0) options.onProgress?.(picked.length, total);
     }
-    chosen[index] = 1;
-    centres.push(universe[index]);
-    picked.push(universe[index]);
-    const next = freshTop();
-    coverage.push(next < 0 ? 1 : 1 - bound[next] / 2);
-    if (picked.length % 16 === 0) options.onProgress?.(picked.length, total);
+  } finally {
+    await tiles.release();
   }
   options.onProgress?.(picked.length, total);
   return { rows: Int32Array.from(picked), coverage: Float32Array.from(coverage), exhausted };
+}
+
+async function blockTiles(engine: KnnEngine = 'auto', work: number): Promise<SimilarityTiles> {
+  if (engine === 'js' || (engine === 'auto' && work < ONNX_MIN_WORK)) return jsSimilarityTiles();
+  try {
+    const { onnxSimilarityTiles } = await import('./similarity-tile-onnx.ts');
+    return await onnxSimilarityTiles();
+  } catch (error) {
+    if (engine === 'onnx') throw error;
+    return jsSimilarityTiles(); // ONNX Runtime cannot load here: the same products, slower
+  }
+}
+
+function gather(vectors: Float32Array, dim: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let i = 0; i < rows.length; i++)
+    out.set(vectors.subarray(rows[i] * dim, (rows[i] + 1) * dim), i * dim);
+  return out;
 }
 
 /** A binary max-heap of indices ordered by `keys` (ties: the lower index on top). */
@@ -134,6 +208,13 @@ class MaxHeap {
 
   peek(): number {
     return this.size === 0 ? -1 : this.items[0];
+  }
+
+  /** Every index below m not yet chosen, heapified bottom-up (O(m)). */
+  reset(m: number, chosen: Uint8Array): void {
+    this.size = 0;
+    for (let i = 0; i < m; i++) if (!chosen[i]) this.items[this.size++] = i;
+    for (let p = (this.size >> 1) - 1; p >= 0; p--) this.siftDown(p);
   }
 
   push(index: number): void {
@@ -151,19 +232,28 @@ class MaxHeap {
   pop(): number {
     const items = this.items;
     const top = items[0];
-    const last = items[--this.size];
-    let p = 0;
+    this.size--;
+    if (this.size > 0) {
+      items[0] = items[this.size];
+      this.siftDown(0);
+    }
+    return top;
+  }
+
+  private siftDown(from: number): void {
+    const items = this.items;
+    const moving = items[from];
+    let p = from;
     for (;;) {
       const left = 2 * p + 1;
       if (left >= this.size) break;
       const right = left + 1;
       const child = right < this.size && this.above(items[right], items[left]) ? right : left;
-      if (!this.above(items[child], last)) break;
+      if (!this.above(items[child], moving)) break;
       items[p] = items[child];
       p = child;
     }
-    if (this.size > 0) items[p] = last;
-    return top;
+    items[p] = moving;
   }
 
   private above(a: number, b: number): boolean {

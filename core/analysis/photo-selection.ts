@@ -39,7 +39,7 @@ export interface PhotoSelection {
   coverage: number | null;
 }
 
-export function selectPhotos(db: Db, options: SelectionOptions): PhotoSelection {
+export async function selectPhotos(db: Db, options: SelectionOptions): Promise<PhotoSelection> {
   const model = resolveModel(db, options.model);
   const count = options.count;
   if (!Number.isInteger(count) || count < 1)
@@ -82,19 +82,19 @@ export function selectPhotos(db: Db, options: SelectionOptions): PhotoSelection 
       list.push(row);
       seedsByCluster.set(clusterOf(row), list);
     }
-    order.forEach((cluster, i) => {
-      if (shares[i] === 0) return;
-      const result = kCenterGreedy(vectors, imageIds.length, dim, shares[i], {
+    for (const [i, cluster] of order.entries()) {
+      if (shares[i] === 0) continue;
+      const result = await kCenterGreedy(vectors, imageIds.length, dim, shares[i], {
         ...common,
         rows: byCluster.get(cluster),
         seeds: seedsByCluster.get(cluster),
       });
       picked.push(...result.rows);
-    });
+    }
     // Clusters made of near-duplicates give back their unused quota: spend it on the whole set.
     if (picked.length < Math.min(count, candidateRows.length)) {
       const chosen = new Set(picked);
-      const extra = kCenterGreedy(vectors, imageIds.length, dim, count - picked.length, {
+      const extra = await kCenterGreedy(vectors, imageIds.length, dim, count - picked.length, {
         ...common,
         rows: candidateRows.filter((row) => !chosen.has(row)),
         seeds: [...seedRows, ...picked],
@@ -104,7 +104,7 @@ export function selectPhotos(db: Db, options: SelectionOptions): PhotoSelection 
       coverage = extra.coverage.at(-1) ?? null;
     }
   } else {
-    const result = kCenterGreedy(vectors, imageIds.length, dim, count, {
+    const result = await kCenterGreedy(vectors, imageIds.length, dim, count, {
       ...common,
       rows: candidateRows,
       seeds: seedRows,

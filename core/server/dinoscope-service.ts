@@ -490,7 +490,7 @@ export class DinoscopeService {
       'select.photos': async ({ modelId, count, perCluster, filter }) => {
         this.requireModel(modelId);
         const { selectPhotos } = await import('../analysis/photo-selection.ts');
-        const selection = selectPhotos(db, { model: modelId, count, perCluster, filter });
+        const selection = await selectPhotos(db, { model: modelId, count, perCluster, filter });
         return { imageIds: selection.imageIds, exhausted: selection.exhausted, coverage: selection.coverage };
       },
 

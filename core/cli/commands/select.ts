@@ -47,7 +47,7 @@ export function register(program: Command): void {
       const db = context.openLibrary();
       try {
         const started = performance.now();
-        const selection = selectPhotos(db, {
+        const selection = await selectPhotos(db, {
           model: options.model,
           count: Number(options.count),
           perCluster: options.perCluster,
