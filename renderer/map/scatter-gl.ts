@@ -32,7 +32,11 @@ export interface FrameStats {
   drawMedianMs: number;
   drawP95Ms: number;
   photosDrawn: number;
+  /** Thumbnails decoded into the atlases so far. */
+  thumbnailsLoaded: number;
   atlasBytes: number;
+  /** How large a photo is on screen at the end, in CSS pixels. */
+  photoPixels: number;
 }
 
 const VERTEX = `#version 300 es
@@ -182,6 +186,7 @@ export class ScatterPlot {
   async measureFrames(frames: number): Promise<FrameStats> {
     const intervals: number[] = [];
     this.drawTimes.length = 0;
+    const view = { zoom: this.zoom, panX: this.panX, panY: this.panY };
     let last = await nextFrame();
     for (let f = 0; f < frames; f++) {
       this.panX += Math.cos(f / 20) * 0.01 * this.zoom;
@@ -193,14 +198,20 @@ export class ScatterPlot {
       last = now;
     }
     const draws = [...this.drawTimes];
+    const drawn = this.photos?.drawn ?? 0;
+    // Back where it started: a measurement does not move the person's view.
+    Object.assign(this, view);
+    this.requestDraw();
     return {
       frames,
       intervalMedianMs: quantile(intervals, 0.5),
       intervalP95Ms: quantile(intervals, 0.95),
       drawMedianMs: quantile(draws, 0.5),
       drawP95Ms: quantile(draws, 0.95),
-      photosDrawn: this.photos?.drawn ?? 0,
+      photosDrawn: drawn,
+      thumbnailsLoaded: this.photos?.uploads ?? 0,
       atlasBytes: this.photos?.atlasBytes ?? 0,
+      photoPixels: this.photoPixels,
     };
   }
 

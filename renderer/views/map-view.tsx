@@ -420,10 +420,11 @@ export function MapView() {
             />
             <section className="label-export" aria-label="Export labels">
               <h2>
-                Export{' '}
-                {selection.length > 0
-                  ? `${formatCount(selection.length)} selected`
-                  : `${formatCount(shownCount)} photos`}
+                Export labels{' '}
+                <span className="pill">
+                  {formatCount(selection.length > 0 ? selection.length : shownCount)}
+                  {selection.length > 0 ? ' chosen' : ' shown'}
+                </span>
               </h2>
               <label>
                 <span>Format</span>

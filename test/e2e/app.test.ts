@@ -56,7 +56,9 @@ type MapWindow = Window & {
       drawMedianMs: number;
       drawP95Ms: number;
       photosDrawn: number;
+      thumbnailsLoaded: number;
       atlasBytes: number;
+      photoPixels: number;
     }>;
   };
 };
@@ -78,19 +80,26 @@ async function zoomToPhotoSize(view: Page, index: number, pixels: number): Promi
 
 /** Waits until the map has drawn at least `count` thumbnails (they load progressively). */
 async function waitForPhotos(view: Page, count: number): Promise<number> {
+  let last: unknown = null;
   let drawn = 0;
-  await expect
-    .poll(
-      async () => {
-        drawn = await view.evaluate(async () => {
-          const map = (window as MapWindow).dinoscopeMap;
-          return map ? (await map.measureFrames(2)).photosDrawn : 0;
-        });
-        return drawn;
-      },
-      { timeout: 30_000 },
-    )
-    .toBeGreaterThanOrEqual(count);
+  try {
+    await expect
+      .poll(
+        async () => {
+          const stats = await view.evaluate(async () => {
+            const map = (window as MapWindow).dinoscopeMap;
+            return map ? await map.measureFrames(2) : null;
+          });
+          last = stats;
+          drawn = stats?.photosDrawn ?? 0;
+          return drawn;
+        },
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThanOrEqual(count);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the map said ${JSON.stringify(last)}`);
+  }
   return drawn;
 }
 const hasChromium = existsSync(chromiumPath);
@@ -435,6 +444,7 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
 
     // The photo map at three zoom levels: dots with cluster labels, thumbnails, close up.
     await page.getByLabel('Colour by').selectOption('cluster');
+    await page.locator('.map-stage').evaluate((stage) => stage.scrollIntoView({ block: 'start' }));
     await zoomToPhotoSize(page, 0, 10);
     await page.locator('.map-label img').first().waitFor();
     await shot('15-photo-map-zoom-1-dots');
@@ -605,12 +615,29 @@ describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
         return { ...stats, jsHeapMB: memory ? memory.usedJSHeapSize / 2 ** 20 : null };
       });
     await large.evaluate(() => (window as MapWindow).dinoscopeMap?.focus(0, 1));
+    // The anchor: frame intervals of this page when the map draws nothing new.
+    const idle = await large.evaluate(async () => {
+      const intervals: number[] = [];
+      let last = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+      for (let f = 0; f < 60; f++) {
+        const now = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
+        intervals.push(now - last);
+        last = now;
+      }
+      return intervals.sort((a, b) => a - b)[30];
+    });
     const dots = await measure();
     await zoomToPhotoSize(large, 0, 40);
     const drawn = await waitForPhotos(large, 50);
     await large.screenshot({ path: join(shots, '18-large-photo-map.png') });
     const photosView = await measure();
-    const report = { points: count, thumbnailsDrawn: drawn, zoomedOut: dots, zoomedIn: photosView };
+    const report = {
+      points: count,
+      idleFrameIntervalMs: idle,
+      thumbnailsDrawn: drawn,
+      zoomedOut: dots,
+      zoomedIn: photosView,
+    };
     writeFileSync(join(shots, 'map-frames.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`e2e: map frames at ${count} points: ${JSON.stringify(report)}`);
     expect(photosView.photosDrawn).toBeGreaterThan(0);
