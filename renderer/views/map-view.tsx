@@ -202,6 +202,14 @@ export function MapView() {
     });
   };
   const selectedIds = useMemo(() => selection.map((i) => points.imageIds[i]), [selection, points]);
+  /** The grid shows the selection, else every photo the filter lets through. */
+  const gridIds = useMemo(
+    () =>
+      selectedIds.length > 0 || !visibleIds
+        ? selectedIds
+        : points.imageIds.filter((id) => visibleIds.has(id)),
+    [selectedIds, visibleIds, points],
+  );
   const mapping = mapJob?.status === 'running';
 
   if (!model) {
@@ -332,6 +340,11 @@ export function MapView() {
                     </li>
                   ))}
               </ul>
+            )}
+            {visibleIds && selection.length === 0 && (
+              <button type="button" onClick={() => setShowGrid(true)}>
+                Show filtered photos as grid
+              </button>
             )}
             {facts && (
               <MapFilterPanel
@@ -495,14 +508,16 @@ export function MapView() {
         <div className="modal" role="dialog" aria-label="Selected photos">
           <div className="modal-body">
             <header>
-              <h2>{formatCount(selectedIds.length)} selected photos</h2>
+              <h2>
+                {formatCount(gridIds.length)} {selectedIds.length > 0 ? 'selected' : 'filtered'} photos
+              </h2>
               <button type="button" className="close" aria-label="Close" onClick={() => setShowGrid(false)}>
                 ×
               </button>
             </header>
             <ThumbnailGrid
-              count={selectedIds.length}
-              itemAt={(index) => ({ id: selectedIds[index], label: `#${selectedIds[index]}` })}
+              count={gridIds.length}
+              itemAt={(index) => ({ id: gridIds[index], label: `#${gridIds[index]}` })}
               onOpen={(id) => navigate({ view: 'photo', imageId: id })}
               height="70vh"
             />

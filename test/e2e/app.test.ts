@@ -430,6 +430,11 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
       .poll(() => page.getByTestId('filter-count').textContent())
       .toBe(`${before + 1} of ${photoCount}`);
     await shot('14-map-tag-filter');
+    // The grid shows the same photos the filter keeps on the map.
+    await page.getByRole('button', { name: 'Show filtered photos as grid' }).click();
+    await expect.poll(() => page.locator('.modal .thumb').count()).toBe(before + 1);
+    await page.locator(`.modal .thumb[data-image-id="${reviewed}"]`).waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
     const csv = join(work, 'labels.csv');
     await page.locator('.label-export').getByLabel('Save as').fill(csv);
     await page.getByRole('button', { name: 'Export labels' }).click();
