@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TagSuggestion, TagSummary } from '../../core/api.ts';
 import { useApp } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
@@ -6,6 +6,11 @@ import { formatCount } from '../format.ts';
 
 /** Suggestions fetched per round: the least confident ones, where a person's answer teaches most. */
 const BATCH = 50;
+/**
+ * Answers between two recomputations of the suggestions: each one is a k-NN vote over the whole
+ * library (seconds at 100,000 photos), too slow to wait for after every key press.
+ */
+const ANSWERS_PER_ROUND = 10;
 
 /**
  * The review queue: one suggestion at a time, least confident first. Enter or A accepts; a digit
@@ -28,13 +33,26 @@ export function ReviewQueue({
   const { run } = useApp();
   const [queue, setQueue] = useState<{ total: number; suggestions: TagSuggestion[] } | null>(null);
   const [skipped, setSkipped] = useState<Set<number>>(new Set());
+  /** Answers given since the suggestions were last computed; their own tag changes do not refetch. */
+  const answered = useRef(0);
+  const ownChange = useRef(false);
+
+  const fetchRound = useCallback(
+    () =>
+      run(() => bridge.invoke('tags.suggestions', { modelId, limit: BATCH })).then(
+        (result) => result && setQueue(result),
+      ),
+    [modelId, run],
+  );
 
   useEffect(() => {
     void revision;
-    void run(() => bridge.invoke('tags.suggestions', { modelId, limit: BATCH })).then(
-      (result) => result && setQueue(result),
-    );
-  }, [modelId, revision, run]);
+    if (ownChange.current) {
+      ownChange.current = false;
+      if (answered.current % ANSWERS_PER_ROUND !== 0) return;
+    }
+    void fetchRound();
+  }, [revision, fetchRound]);
 
   const current = queue?.suggestions.find((s) => !skipped.has(s.imageId)) ?? null;
   useEffect(() => onShow(current?.imageId ?? null), [current, onShow]);
@@ -42,8 +60,14 @@ export function ReviewQueue({
   const answer = useCallback(
     async (tag: string, source: 'accepted' | 'manual') => {
       if (!current) return;
-      if (await run(() => bridge.invoke('tags.add', { name: tag, imageIds: [current.imageId], source })))
+      const imageId = current.imageId;
+      if (await run(() => bridge.invoke('tags.add', { name: tag, imageIds: [imageId], source }))) {
+        answered.current++;
+        ownChange.current = true;
+        // Answered photos leave the queue at once; the rest of the round stays as it was computed.
+        setSkipped((previous) => new Set(previous).add(imageId));
         onChanged();
+      }
     },
     [current, onChanged, run],
   );
@@ -73,8 +97,15 @@ export function ReviewQueue({
         <p className="muted">
           {tags.length === 0
             ? 'Tag a few photos: suggestions for the rest appear here.'
-            : 'Nothing left to review.'}
+            : queue.total > queue.suggestions.length
+              ? 'This round is done.'
+              : 'Nothing left to review.'}
         </p>
+        {queue.total > queue.suggestions.length && (
+          <button type="button" onClick={() => void fetchRound()}>
+            Next suggestions
+          </button>
+        )}
       </section>
     );
   return (
