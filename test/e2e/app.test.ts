@@ -56,6 +56,7 @@ type MapWindow = Window & {
       drawMedianMs: number;
       drawP95Ms: number;
       photosDrawn: number;
+      photosDrawnFewest: number;
       thumbnailsLoaded: number;
       atlasBytes: number;
       photoPixels: number;
@@ -651,7 +652,7 @@ describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
     };
     writeFileSync(join(shots, 'map-frames.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`e2e: map frames at ${count} points: ${JSON.stringify(report)}`);
-    expect(photosView.photosDrawn).toBeGreaterThan(0);
+    expect(photosView.thumbnailsLoaded).toBeGreaterThan(0);
     // The atlases are fixed pools: two 2048² RGBA textures whatever the library's size.
     expect(photosView.atlasBytes).toBe(2 * 2048 * 2048 * 4);
   });
