@@ -32,7 +32,8 @@ async function start(): Promise<void> {
     transport: 'electron',
     launcher: utilityProcessLauncher(
       (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
-      join(app.getAppPath(), 'core', 'cli', 'dinoscope.js'),
+      // The engine bundle (`npm run build:engine`; built with the main process), in `npm start` and packaged.
+      join(here, '..', 'engine', 'dinoscope.js'),
       libraryFile,
     ),
     dialogs: {

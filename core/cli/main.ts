@@ -1,10 +1,11 @@
-import { readdirSync } from 'node:fs';
 import { Command } from 'commander';
+import { commands } from './commands/index.ts';
 
 /**
  * The `dinoscope` command line. Each command lives in `commands/<name>.ts` and exports
- * `register(program)`; this file only assembles them. Commands import their heavy modules
- * (tfjs, ONNX Runtime, sharp) inside their action, so `--help` stays instant.
+ * `register(program)`; `commands/index.ts` lists them and this file only assembles them. Commands
+ * import their heavy modules (tfjs, ONNX Runtime, sharp) inside their action, so `--help` stays
+ * instant (and in the engine bundle they are separate chunks, loaded on use).
  */
 const program = new Command('dinoscope')
   .description('Understand a folder of photos without labels: DINO training, embeddings, maps, neighbours.')
@@ -12,14 +13,7 @@ const program = new Command('dinoscope')
   .option('--events', 'print progress as JSON lines on stdout (for the app and scripts)')
   .showHelpAfterError();
 
-const commandsFolder = new URL('./commands/', import.meta.url);
-const files = readdirSync(commandsFolder)
-  .filter((name) => name.endsWith('.ts'))
-  .sort();
-for (const file of files) {
-  const command = (await import(new URL(file, commandsFolder).href)) as { register(program: Command): void };
-  command.register(program);
-}
+for (const command of commands) command.register(program);
 
 try {
   await program.parseAsync();

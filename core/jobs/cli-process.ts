@@ -21,7 +21,10 @@ export interface CliProcess {
 /** Starts `dinoscope --db <library> --events <args...>`. */
 export type CliLauncher = (args: string[]) => CliProcess;
 
-/** The CLI entry that registers tsx and runs `core/cli/main.ts`. */
+/**
+ * The CLI entry: from the sources, the launcher that registers tsx and runs `core/cli/main.ts`; in
+ * the engine bundle (which rewrites this URL), the bundle's own `dinoscope.js`.
+ */
 export const cliEntry = fileURLToPath(new URL('../cli/dinoscope.js', import.meta.url));
 
 /** The web mode's launcher: a plain Node child process running the CLI, one per job. */
