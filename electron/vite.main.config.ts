@@ -1,10 +1,14 @@
 import { defineConfig, type Plugin } from 'vite';
 import { buildEngine } from './engine-bundle.ts';
 
-/** Builds the engine bundle (`.vite/engine`, which jobs run from) whenever the main process is built. */
+/**
+ * Builds the engine bundle (`.vite/engine`, which jobs run from) whenever the main process is built.
+ * At the build's start: Forge takes the main build as done at its closeBundle, and Rollup runs
+ * closeBundle hooks side by side, so an engine built there could be copied half-written.
+ */
 const engineBundle: Plugin = {
   name: 'dinoscope-engine-bundle',
-  async closeBundle() {
+  async buildStart() {
     await buildEngine();
   },
 };

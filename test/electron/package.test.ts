@@ -1,0 +1,206 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { extractAll, extractFile, listPackage } from '@electron/asar';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUSE_SENTINEL, serveMirror, standInElectronZip } from './stand-in-electron.ts';
+
+/**
+ * The desktop package as a release engineer builds it: `electron-forge package` with Electron's
+ * zip served from 127.0.0.1 (a stand-in: the real binary cannot be downloaded here), then what the
+ * package holds (the renderer where the main process serves it, the engine bundle, each native
+ * module unpacked from asar, the wasm files) and the packaged engine itself, run with plain Node
+ * from a copy of the archive outside the project: `doctor`, `add` and `status` on a new library.
+ * Native modules are packaged as installed (DINOSCOPE_SKIP_NATIVE_REBUILD: the stand-in has no
+ * headers to rebuild better-sqlite3 against), which is also what lets plain Node load them here.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'dinoscope-package-'));
+const electronVersion = (
+  JSON.parse(readFileSync(join(root, 'node_modules', 'electron', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+const appFolder = join(work, 'out', `dinoscope-${process.platform}-${process.arch}`);
+const resources = join(appFolder, 'resources');
+const archive = join(resources, 'app.asar');
+let listing: string[] = [];
+let unpacked: string[] = [];
+let mirrorRequests: string[] = [];
+
+function filesUnder(folder: string, prefix = ''): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? filesUnder(join(folder, entry.name), `${prefix}/${entry.name}`)
+      : [`${prefix}/${entry.name}`],
+  );
+}
+
+async function packageApp(): Promise<void> {
+  const zipName = `electron-v${electronVersion}-${process.platform}-${process.arch}.zip`;
+  const zip = standInElectronZip(electronVersion);
+  const sha = createHash('sha256').update(zip).digest('hex');
+  const mirror = await serveMirror({ [zipName]: zip, 'SHASUMS256.txt': Buffer.from(`${sha} *${zipName}\n`) });
+  const runner = join(work, 'package.mjs');
+  const forge = pathToFileURL(
+    join(root, 'node_modules', '@electron-forge', 'core', 'dist', 'api', 'index.js'),
+  );
+  writeFileSync(
+    runner,
+    `import forge from ${JSON.stringify(forge.href)};\n` +
+      `await forge.api.package({ dir: ${JSON.stringify(root)}, outDir: ${JSON.stringify(join(work, 'out'))}, interactive: false });\n`,
+  );
+  try {
+    // Not execFileSync: the mirror answers from this process's event loop.
+    const output: string[] = [];
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [runner], {
+        cwd: root,
+        env: {
+          ...process.env,
+          ELECTRON_MIRROR: mirror.url,
+          electron_config_cache: join(work, 'electron-cache'),
+          DINOSCOPE_SKIP_NATIVE_REBUILD: '1',
+          // Vite decides production from NODE_ENV, which the test runner sets to 'test'.
+          NODE_ENV: 'production',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      child.on('exit', resolve);
+    });
+    if (code !== 0)
+      throw new Error(`electron-forge package failed (${code}):\n${output.join('').slice(-4000)}`);
+  } finally {
+    mirrorRequests = mirror.requests;
+    await mirror.close();
+  }
+}
+
+beforeAll(async () => {
+  await packageApp();
+  listing = listPackage(archive, { isPack: false }).map((path) => path.replaceAll('\\', '/'));
+  unpacked = filesUnder(`${archive}.unpacked`);
+}, 600_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packaged app', () => {
+  it('was built with the Electron zip from the mirror', () => {
+    expect(mirrorRequests.some((path) => path.endsWith('.zip'))).toBe(true);
+    const binary = readFileSync(
+      join(appFolder, process.platform === 'win32' ? 'dinoscope.exe' : 'dinoscope'),
+    );
+    const wire = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+    // RunAsNode off, cookie encryption on, NODE_OPTIONS off, inspect off, asar integrity on,
+    // app only from asar, no browser-specific snapshot setting (inherited), file:// no extra rights.
+    expect(binary.subarray(wire + 2, wire + 10).toString()).toBe('010011r0');
+  });
+
+  it('holds the main process, the preload and the renderer where the main process serves it', () => {
+    expect(listing).toEqual(
+      expect.arrayContaining(['/package.json', '/.vite/build/main.js', '/.vite/build/preload.js']),
+    );
+    // main.js serves `join(here, '..', 'renderer', MAIN_WINDOW_VITE_NAME)`.
+    const index = '/.vite/renderer/main_window/index.html';
+    expect(listing).toContain(index);
+    const html = extractText(index);
+    for (const [, asset] of html.matchAll(/(?:src|href)="\.\/([^"]+)"/g)) {
+      expect(listing, asset).toContain(`/.vite/renderer/main_window/${asset}`);
+    }
+    const manifest = JSON.parse(extractText('/package.json')) as { main: string };
+    expect(listing).toContain(`/${manifest.main}`);
+  });
+
+  it('holds the engine bundle with each worker, and no sources or development tools', () => {
+    for (const file of ['dinoscope.js', 'crop-worker.js', 'data-parallel-worker.js', 'map-worker.js']) {
+      expect(listing).toContain(`/.vite/engine/${file}`);
+    }
+    expect(unpacked).toContain('/.vite/engine/own-wasm-kernels.wasm');
+    for (const absent of ['/core', '/electron', '/renderer/src', '/test', '/bench', '/forge.config.ts']) {
+      expect(
+        listing.some((path) => path === absent || path.startsWith(`${absent}/`)),
+        absent,
+      ).toBe(false);
+    }
+    for (const devTool of ['tsx', 'vite', 'vitest', 'electron', 'esbuild', 'typescript', '@biomejs']) {
+      expect(
+        listing.filter((path) => path.startsWith(`/node_modules/${devTool}/`)),
+        devTool,
+      ).toEqual([]);
+    }
+  });
+
+  it('holds each native module, unpacked from the archive, and the tfjs wasm files', () => {
+    const has = (pattern: RegExp) => unpacked.some((path) => pattern.test(path));
+    expect(listing).toContain('/node_modules/better-sqlite3/package.json');
+    expect(has(/^\/node_modules\/better-sqlite3\/build\/Release\/better_sqlite3\.node$/)).toBe(true);
+    expect(listing).toContain('/node_modules/sharp/package.json');
+    expect(has(/^\/node_modules\/@img\/sharp-[^/]+\/lib\/sharp-[^/]+\.node$/)).toBe(true);
+    if (process.platform === 'linux')
+      expect(has(/^\/node_modules\/@img\/sharp-libvips-[^/]+\/lib\/libvips/)).toBe(true);
+    expect(listing).toContain('/node_modules/onnxruntime-node/package.json');
+    expect(
+      has(/^\/node_modules\/onnxruntime-node\/bin\/napi-v6\/[^/]+\/[^/]+\/onnxruntime_binding\.node$/),
+    ).toBe(true);
+    // Only this target's ONNX Runtime binaries.
+    const onnxPlatforms = new Set(
+      unpacked.filter((path) => path.includes('/onnxruntime-node/bin/')).map((path) => path.split('/')[5]),
+    );
+    expect([...onnxPlatforms]).toEqual([process.platform]);
+    for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
+      expect(has(new RegExp(`^/node_modules/@tensorflow/tfjs-backend-wasm/(.*/)?${wasm}$`)), wasm).toBe(true);
+    }
+  });
+
+  it('runs its engine bundle with plain Node: doctor, add, status on a new library', async () => {
+    const copy = join(work, 'extracted');
+    extractAll(archive, copy);
+    const library = join(work, 'library.sqlite');
+    const photos = join(work, 'photos');
+    mkdirSync(photos);
+    for (const [index, colour] of ['#d04030', '#30a050', '#3050d0'].entries()) {
+      await sharp({ create: { width: 80 + index * 16, height: 64, channels: 3, background: colour } })
+        .jpeg()
+        .toFile(join(photos, `photo-${index}.jpg`));
+    }
+    const engine = (...args: string[]) =>
+      execFileSync(
+        process.execPath,
+        [join(copy, '.vite', 'engine', 'dinoscope.js'), '--db', library, ...args],
+        {
+          cwd: work,
+          encoding: 'utf8',
+          env: { ...process.env, NODE_PATH: '' },
+        },
+      );
+    const doctor = JSON.parse(engine('doctor', '--json')) as {
+      backend: { kind: string };
+      ownWasmKernels: boolean;
+      onnxRuntime: { available: boolean };
+    };
+    expect(['wasm', 'tensorflow', 'tensorflow-gpu']).toContain(doctor.backend.kind);
+    expect(doctor.onnxRuntime.available).toBe(true);
+    if (doctor.backend.kind === 'wasm') expect(doctor.ownWasmKernels).toBe(true);
+    engine('add', photos);
+    const status = JSON.parse(engine('status', '--json')) as { counts: { total: number } };
+    expect(status.counts.total).toBe(3);
+  });
+});
+
+function extractText(path: string): string {
+  return extractFile(archive, path.slice(1)).toString('utf8');
+}
