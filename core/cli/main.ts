@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { listenForStopRequests } from '../jobs/stop-request.ts';
 import { commands } from './commands/index.ts';
 
 /**
@@ -15,9 +16,13 @@ const program = new Command('dinoscope')
 
 for (const command of commands) command.register(program);
 
+// Run by the app or the web mode, the app's Pause/Cancel/Quit arrive as IPC messages (see stop-request.ts).
+const stopListening = listenForStopRequests();
 try {
   await program.parseAsync();
 } catch (error) {
   process.stderr.write(`dinoscope: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
+} finally {
+  stopListening();
 }

@@ -27,6 +27,8 @@ interface RunningJob {
   lastProgressSentAt: number;
   stderr: string[];
   killTimer: NodeJS.Timeout | null;
+  /** Ended by force after a stop request went unanswered for the grace period. */
+  forced: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export class JobRunner {
       lastProgressSentAt: 0,
       stderr: [],
       killTimer: null,
+      forced: false,
     };
     this.jobs.set(id, job);
     let child: CliProcess;
@@ -134,7 +137,8 @@ export class JobRunner {
       running.map(
         (job) =>
           new Promise<void>((resolve) => {
-            job.process?.onExit(() => resolve());
+            // After the runner's own exit listener has recorded how the job ended.
+            job.process?.onExit(() => setImmediate(resolve));
             this.requestStop(job, 'cancel', timeoutMs);
           }),
       ),
@@ -153,7 +157,13 @@ export class JobRunner {
     job.info.status = how === 'pause' ? 'pausing' : 'cancelling';
     if (how === 'cancel' && job.spec.cancelBy === 'terminate') job.process.terminate();
     else job.process.interrupt();
-    job.killTimer = setTimeout(() => job.process?.kill(), graceMs);
+    job.killTimer = setTimeout(() => {
+      job.forced = true;
+      job.info.warnings.push(
+        `It did not stop within ${Math.round(graceMs / 1000)} s and was ended; what it had saved is kept.`,
+      );
+      job.process?.kill();
+    }, graceMs);
     job.killTimer.unref();
     this.publish(job);
     return job.info;
@@ -205,7 +215,11 @@ export class JobRunner {
     const stopped = job.stopRequested;
     if (code === 0 && !launchError) {
       job.info.status = stopped === 'pause' ? 'paused' : 'succeeded';
-    } else if (stopped && !launchError && (code === 130 || signal === 'SIGINT' || code !== null)) {
+    } else if (
+      stopped &&
+      !launchError &&
+      (code === 130 || signal === 'SIGINT' || code !== null || job.forced)
+    ) {
       job.info.status = stopped === 'pause' ? 'paused' : 'cancelled';
     } else {
       job.info.status = 'failed';
