@@ -1,9 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
 import { AutoUnpackNativesPlugin } from '@electron-forge/plugin-auto-unpack-natives';
 import { FusesPlugin } from '@electron-forge/plugin-fuses';
 import { VitePlugin } from '@electron-forge/plugin-vite';
 import type { ForgeConfig } from '@electron-forge/shared-types';
+import { prepareElectronSqlite } from './electron/electron-sqlite-build.ts';
 import { trimPackagedModules } from './electron/package-trim.ts';
+
+// Loaded through jiti by Forge: import.meta.url is the one import.meta field it gives for sure.
+const projectRoot = dirname(fileURLToPath(import.meta.url));
+const electronVersion = (
+  JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'electron', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/**
+ * `npm start` (or `electron-forge start`) must not rebuild node_modules/better-sqlite3 for Electron
+ * in place: the command line and the tests, run with Node, could no longer open the library. It
+ * builds a separate copy for Electron instead (preStart below), which the app points at.
+ */
+export function isStarting(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): boolean {
+  return env.npm_lifecycle_event === 'start' || /electron-forge-start/.test(argv[1] ?? '');
+}
 
 /**
  * What the package holds, from the project folder: the main process, preload and renderer (built
@@ -42,14 +63,18 @@ const config: ForgeConfig = {
     ignore: isIgnoredByPackage,
   },
   // better-sqlite3 is the one native module built against a Node ABI (sharp, onnxruntime-node and
-  // tfjs-node use N-API and load in any runtime). DINOSCOPE_SKIP_NATIVE_REBUILD=1 packages the
+  // tfjs-node use N-API and load in any runtime): rebuilt for Electron in the package's own copy.
+  // Never in place for `npm start` (see isStarting). DINOSCOPE_SKIP_NATIVE_REBUILD=1 packages the
   // binaries as installed: the packaging test does, with a stand-in Electron that has no headers.
   rebuildConfig: {
-    onlyModules: process.env.DINOSCOPE_SKIP_NATIVE_REBUILD === '1' ? [] : ['better-sqlite3'],
+    onlyModules: process.env.DINOSCOPE_SKIP_NATIVE_REBUILD === '1' || isStarting() ? [] : ['better-sqlite3'],
   },
   // A zip everywhere (the Linux download; macOS and Windows users unzip and run the app too).
   makers: [{ name: '@electron-forge/maker-zip', platforms: ['linux', 'darwin', 'win32'], config: {} }],
   hooks: {
+    preStart: async () => {
+      await prepareElectronSqlite(projectRoot, electronVersion);
+    },
     packageAfterPrune: async (_config, buildPath, _electronVersion, platform, arch) => {
       await trimPackagedModules(buildPath, platform, arch);
     },

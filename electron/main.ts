@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { app, dialog, protocol } from 'electron';
 import type { DinoscopeService } from '../core/server/dinoscope-service.ts';
+import { SQLITE_BINDING_VARIABLE } from '../core/store/database-binding.ts';
 import { defaultLibraryFile } from '../core/store/library-location.ts';
+import { electronSqliteBinding } from './electron-sqlite.ts';
 import { APP_SCHEME } from './security.ts';
 import { reportStartupFailure } from './startup-failure.ts';
 
@@ -42,9 +45,20 @@ function failToStart(error: unknown): void {
   app.quit();
 }
 
+/**
+ * From a clone (`npm start`), better-sqlite3 for Electron is the copy built beside node_modules'
+ * own (electron-sqlite.ts); the job processes inherit the variable. The package has its own copy.
+ */
+function useElectronSqliteFromClone(): void {
+  if (app.isPackaged || process.env[SQLITE_BINDING_VARIABLE]) return;
+  const binding = electronSqliteBinding(app.getAppPath(), process.versions.electron ?? '');
+  if (existsSync(binding)) process.env[SQLITE_BINDING_VARIABLE] = binding;
+}
+
 app
   .whenReady()
   .then(async () => {
+    useElectronSqliteFromClone();
     const { startDesktopApp } = await import('./desktop-app.ts');
     service = await startDesktopApp();
   })

@@ -14,7 +14,7 @@ export function describeStartupFailure(error: unknown, libraryFile: string | nul
   const nativeModule = /better[-_]sqlite3|sharp|onnxruntime|@img\/|tfjs-node/.exec(text)?.[0];
   if (
     code === 'ERR_DLOPEN_FAILED' ||
-    /NODE_MODULE_VERSION|was compiled against a different Node\.js/.test(text)
+    /NODE_MODULE_VERSION|was compiled against a different Node\.js|built for another runtime/.test(text)
   ) {
     return {
       title: 'dinoscope could not load a native module',

@@ -27,6 +27,8 @@ vi.mock('electron', () => ({
       stub.quit++;
     },
     getPath: () => stub.userData,
+    getAppPath: () => stub.userData,
+    isPackaged: false,
   },
   dialog: {
     showErrorBox: (title: string, content: string) => stub.errorBoxes.push({ title, content }),
