@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { extractAll, extractFile, listPackage } from '@electron/asar';
+import { type Browser, chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUSE_SENTINEL, serveMirror, standInElectronZip } from './stand-in-electron.ts';
@@ -25,6 +26,12 @@ import { FUSE_SENTINEL, serveMirror, standInElectronZip } from './stand-in-elect
  * from a copy of the archive outside the project: `doctor`, `add` and `status` on a new library.
  * Native modules are packaged as installed (DINOSCOPE_SKIP_NATIVE_REBUILD: the stand-in has no
  * headers to rebuild better-sqlite3 against), which is also what lets plain Node load them here.
+ *
+ * With DINOSCOPE_ELECTRON_ZIP set to a real `electron-v<version>-<platform>-<arch>.zip`, that zip
+ * is served instead, better-sqlite3 is rebuilt for Electron as in a release (this needs a C++
+ * toolchain and Electron's headers), plain Node gets node_modules' own build through
+ * DINOSCOPE_SQLITE_BINDING, and the packaged app is also launched under Xvfb: it must show the
+ * library view, of which a screenshot goes to test-output/package/.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'dinoscope-package-'));
@@ -33,6 +40,7 @@ const electronVersion = (
     version: string;
   }
 ).version;
+const realElectronZip = process.env.DINOSCOPE_ELECTRON_ZIP;
 const appFolder = join(work, 'out', `dinoscope-${process.platform}-${process.arch}`);
 const resources = join(appFolder, 'resources');
 const archive = join(resources, 'app.asar');
@@ -51,7 +59,7 @@ function filesUnder(folder: string, prefix = ''): string[] {
 
 async function packageApp(): Promise<void> {
   const zipName = `electron-v${electronVersion}-${process.platform}-${process.arch}.zip`;
-  const zip = standInElectronZip(electronVersion);
+  const zip = realElectronZip ? readFileSync(realElectronZip) : standInElectronZip(electronVersion);
   const sha = createHash('sha256').update(zip).digest('hex');
   const mirror = await serveMirror({ [zipName]: zip, 'SHASUMS256.txt': Buffer.from(`${sha} *${zipName}\n`) });
   const runner = join(work, 'package.mjs');
@@ -73,7 +81,7 @@ async function packageApp(): Promise<void> {
           ...process.env,
           ELECTRON_MIRROR: mirror.url,
           electron_config_cache: join(work, 'electron-cache'),
-          DINOSCOPE_SKIP_NATIVE_REBUILD: '1',
+          DINOSCOPE_SKIP_NATIVE_REBUILD: realElectronZip ? '' : '1',
           // Vite decides production from NODE_ENV, which the test runner sets to 'test'.
           NODE_ENV: 'production',
         },
@@ -107,7 +115,9 @@ describe('the packaged app', () => {
     const wire = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
     // RunAsNode off, cookie encryption on, NODE_OPTIONS off, inspect off, asar integrity on,
     // app only from asar, no browser-specific snapshot setting (inherited), file:// no extra rights.
-    expect(binary.subarray(wire + 2, wire + 10).toString()).toBe('010011r0');
+    const set = [...binary.subarray(wire + 2, wire + 10).toString()];
+    set[6] = '-'; // not configured: 'r' in the stand-in, Electron's default in a real binary
+    expect(set.join('')).toBe('010011-0');
   });
 
   it('holds the main process, the preload and the renderer where the main process serves it', () => {
@@ -184,7 +194,23 @@ describe('the packaged app', () => {
         {
           cwd: work,
           encoding: 'utf8',
-          env: { ...process.env, NODE_PATH: '' },
+          env: {
+            ...process.env,
+            NODE_PATH: '',
+            // A real release rebuilt better-sqlite3 for Electron: plain Node takes node_modules' build.
+            ...(realElectronZip
+              ? {
+                  DINOSCOPE_SQLITE_BINDING: join(
+                    root,
+                    'node_modules',
+                    'better-sqlite3',
+                    'build',
+                    'Release',
+                    'better_sqlite3.node',
+                  ),
+                }
+              : {}),
+          },
         },
       );
     const doctor = JSON.parse(engine('doctor', '--json')) as {
@@ -198,6 +224,55 @@ describe('the packaged app', () => {
     engine('add', photos);
     const status = JSON.parse(engine('status', '--json')) as { counts: { total: number } };
     expect(status.counts.total).toBe(3);
+  });
+});
+
+describe.skipIf(!realElectronZip)('the packaged app, launched (DINOSCOPE_ELECTRON_ZIP)', () => {
+  it('opens its window on the library view', { timeout: 180_000 }, async () => {
+    const xvfb = spawnSync('sh', ['-c', 'command -v xvfb-run'], { encoding: 'utf8' }).stdout.trim();
+    if (!xvfb)
+      throw new Error('DINOSCOPE_ELECTRON_ZIP is set but xvfb-run is not installed (apt-get install xvfb).');
+    const port = 9300 + Math.floor(Math.random() * 500);
+    const home = join(work, 'home');
+    mkdirSync(home, { recursive: true });
+    const app = spawn(
+      xvfb,
+      ['-a', join(appFolder, 'dinoscope'), '--no-sandbox', `--remote-debugging-port=${port}`],
+      {
+        env: {
+          ...process.env,
+          HOME: home,
+          XDG_CONFIG_HOME: join(home, 'config'),
+          DINOSCOPE_DB: join(work, 'launched.sqlite'),
+        },
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
+    try {
+      let browser: Browser | null = null;
+      for (let attempt = 0; attempt < 60 && !browser; attempt++) {
+        browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`).catch(() => null);
+        if (!browser) await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      if (!browser) throw new Error('The packaged app opened no debugging port within 60 s.');
+      const page = await (async () => {
+        for (let attempt = 0; attempt < 60; attempt++) {
+          const found = browser.contexts().flatMap((context) => context.pages())[0];
+          if (found) return found;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        throw new Error('The packaged app opened no window.');
+      })();
+      await page.getByRole('link', { name: 'Library' }).waitFor({ timeout: 60_000 });
+      const shots = join(root, 'test-output', 'package');
+      mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: join(shots, 'library.png') });
+      expect(page.url()).toMatch(/^dinoscope:\/\/app\/index\.html/);
+      await browser.close();
+    } finally {
+      if (app.pid) process.kill(-app.pid, 'SIGTERM');
+    }
   });
 });
 
