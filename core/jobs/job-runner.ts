@@ -130,7 +130,7 @@ export class JobRunner {
     return this.start({ ...job.spec, args: job.spec.resumeArgs, title: `${job.spec.title} (resumed)` });
   }
 
-  /** Ends every running job (the app is quitting): gracefully first, then by force. */
+  /** Ends every running job (the app is quitting): gracefully first (pausing what can resume), then by force. */
   async stopAll(timeoutMs = STOP_GRACE_MS): Promise<void> {
     const running = [...this.jobs.values()].filter((job) => job.process && isActive(job.info.status));
     await Promise.all(
@@ -139,7 +139,8 @@ export class JobRunner {
           new Promise<void>((resolve) => {
             // After the runner's own exit listener has recorded how the job ended.
             job.process?.onExit(() => setImmediate(resolve));
-            this.requestStop(job, 'cancel', timeoutMs);
+            // A job that can continue later pauses (training writes a checkpoint); the others stop.
+            this.requestStop(job, job.spec.resumeArgs ? 'pause' : 'cancel', timeoutMs);
           }),
       ),
     );

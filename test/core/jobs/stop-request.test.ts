@@ -84,4 +84,22 @@ describe('JobRunner stopping a job that does not answer', () => {
     expect(info.status).toBe('cancelled');
     expect(info.warnings.join(' ')).toMatch(/did not stop within/);
   });
+
+  it('pauses a resumable job on quit: it gets Ctrl-C, saves, and can be resumed', async () => {
+    const runner = new JobRunner(launch);
+    const job = runner.start({ kind: 'train', title: 'Train', args: ['saves'], resumeArgs: ['saves'] });
+    await new Promise<void>((resolve) => {
+      const unsubscribe = runner.onEvent((event) => {
+        if (event.type === 'job' && event.job.progress) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
+    await runner.stopAll(10_000);
+    const info = runner.get(job.id);
+    expect(info.status).toBe('paused');
+    expect(info.resumable).toBe(true);
+    expect(info.result).toEqual({ savedOn: 'SIGINT' });
+  });
 });
