@@ -146,6 +146,9 @@ describe('the packaged app', () => {
         absent,
       ).toBe(false);
     }
+    expect(listing.filter((path) => path.startsWith('/node_modules/') && path.endsWith('.js.map'))).toEqual(
+      [],
+    );
     for (const devTool of ['tsx', 'vite', 'vitest', 'electron', 'esbuild', 'typescript', '@biomejs']) {
       expect(
         listing.filter((path) => path.startsWith(`/node_modules/${devTool}/`)),
