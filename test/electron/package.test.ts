@@ -1,6 +1,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -47,6 +48,7 @@ const archive = join(resources, 'app.asar');
 let listing: string[] = [];
 let unpacked: string[] = [];
 let mirrorRequests: string[] = [];
+const copies: string[] = [];
 
 function filesUnder(folder: string, prefix = ''): string[] {
   if (!existsSync(folder)) return [];
@@ -57,7 +59,33 @@ function filesUnder(folder: string, prefix = ''): string[] {
   );
 }
 
+/**
+ * A copy of the project to package: Forge empties and rebuilds `.vite/` in the folder it packages,
+ * which in the project itself would pull the web mode's renderer (`.vite/web`) from under a test
+ * running beside this one. Sources are copied; node_modules is hard-linked (instant, no space), in
+ * a folder inside node_modules/.cache so that it is on the same file system.
+ */
+function projectCopy(): string {
+  const cache = join(root, 'node_modules', '.cache', 'dinoscope');
+  mkdirSync(cache, { recursive: true });
+  const copy = mkdtempSync(join(cache, 'package-test-'));
+  copies.push(copy);
+  for (const entry of ['package.json', 'forge.config.ts', 'tsconfig.json', 'core', 'electron', 'renderer']) {
+    cpSync(join(root, entry), join(copy, entry), {
+      recursive: true,
+      filter: (path) => !/[/\\](\.vite|node_modules)([/\\]|$)/.test(path.slice(root.length)),
+    });
+  }
+  mkdirSync(join(copy, 'node_modules'));
+  const modules = readdirSync(join(root, 'node_modules'))
+    .filter((name) => name !== '.cache')
+    .map((name) => join(root, 'node_modules', name));
+  execFileSync('cp', ['-al', ...modules, join(copy, 'node_modules')]);
+  return copy;
+}
+
 async function packageApp(): Promise<void> {
+  const project = projectCopy();
   const zipName = `electron-v${electronVersion}-${process.platform}-${process.arch}.zip`;
   const zip = realElectronZip ? readFileSync(realElectronZip) : standInElectronZip(electronVersion);
   const sha = createHash('sha256').update(zip).digest('hex');
@@ -69,14 +97,14 @@ async function packageApp(): Promise<void> {
   writeFileSync(
     runner,
     `import forge from ${JSON.stringify(forge.href)};\n` +
-      `await forge.api.package({ dir: ${JSON.stringify(root)}, outDir: ${JSON.stringify(join(work, 'out'))}, interactive: false });\n`,
+      `await forge.api.package({ dir: ${JSON.stringify(project)}, outDir: ${JSON.stringify(join(work, 'out'))}, interactive: false });\n`,
   );
   try {
     // Not execFileSync: the mirror answers from this process's event loop.
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [runner], {
-        cwd: root,
+        cwd: project,
         env: {
           ...process.env,
           ELECTRON_MIRROR: mirror.url,
@@ -104,7 +132,9 @@ beforeAll(async () => {
   listing = listPackage(archive, { isPack: false }).map((path) => path.replaceAll('\\', '/'));
   unpacked = filesUnder(`${archive}.unpacked`);
 }, 600_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  for (const folder of [work, ...copies]) rmSync(folder, { recursive: true, force: true });
+});
 
 describe('the packaged app', () => {
   it('was built with the Electron zip from the mirror', () => {
