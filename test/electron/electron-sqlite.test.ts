@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../core/store/database.ts';
 import { SQLITE_BINDING_VARIABLE } from '../../core/store/database-binding.ts';
 import { electronSqliteBinding } from '../../electron/electron-sqlite.ts';
@@ -18,6 +18,7 @@ const folder = mkdtempSync(join(tmpdir(), 'dinoscope-binding-'));
 afterEach(() => {
   delete process.env[SQLITE_BINDING_VARIABLE];
 });
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('better-sqlite3 for both runtimes', () => {
   it('is never rebuilt in place by `npm start` or `electron-forge start`', () => {

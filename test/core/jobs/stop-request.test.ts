@@ -1,9 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../../../core/api.ts';
 import { type CliProcess, nodeCliLauncher } from '../../../core/jobs/cli-process.ts';
 import { JobRunner } from '../../../core/jobs/job-runner.ts';
@@ -14,7 +14,9 @@ import { isStopMessage, stopMessage } from '../../../core/jobs/stop-request.ts';
  * OS), with real child processes started the way the web mode starts the CLI.
  */
 const entry = fileURLToPath(new URL('./stop-fixture.mjs', import.meta.url));
-const launch = nodeCliLauncher(join(mkdtempSync(join(tmpdir(), 'dinoscope-stop-')), 'library.sqlite'), entry);
+const folder = mkdtempSync(join(tmpdir(), 'dinoscope-stop-'));
+const launch = nodeCliLauncher(join(folder, 'library.sqlite'), entry);
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 function started(
   mode: string,
