@@ -1,5 +1,6 @@
 import type { UtilityProcess } from 'electron';
 import type { CliLauncher } from '../core/jobs/cli-process.ts';
+import { stopMessage } from '../core/jobs/stop-request.ts';
 
 type Fork = (
   modulePath: string,
@@ -22,15 +23,11 @@ export function utilityProcessLauncher(fork: Fork, cliEntry: string, libraryFile
     return {
       stdout,
       stderr,
-      // SIGINT is the CLI's "stop at the next safe point"; utilityProcess.kill() would end it at once.
-      interrupt: () => {
-        if (child.pid) process.kill(child.pid, 'SIGINT');
-        else child.kill();
-      },
-      terminate: () => {
-        if (child.pid) process.kill(child.pid, 'SIGTERM');
-        else child.kill();
-      },
+      // Pause and cancel ask through the process's own channel (`process.parentPort` in the job): the
+      // CLI stops at its next safe point on every OS. utilityProcess.kill() would end it at once; the
+      // job runner does that only when the job has not stopped within its grace period.
+      interrupt: () => child.postMessage(stopMessage('interrupt')),
+      terminate: () => child.postMessage(stopMessage('terminate')),
       kill: () => child.kill(),
       onExit: (listener) => {
         child.once('exit', (code) => listener(code, null));

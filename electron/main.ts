@@ -1,81 +1,68 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, utilityProcess } from 'electron';
-import { DinoscopeService } from '../core/server/dinoscope-service.ts';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { app, dialog, protocol } from 'electron';
+import type { DinoscopeService } from '../core/server/dinoscope-service.ts';
+import { SQLITE_BINDING_VARIABLE } from '../core/store/database-binding.ts';
 import { defaultLibraryFile } from '../core/store/library-location.ts';
-import { handleAppRequest } from './app-protocol.ts';
-import { forwardEvents, registerIpcHandlers } from './ipc-handlers.ts';
-import { utilityProcessLauncher } from './job-process.ts';
-import { createMainWindow } from './main-window.ts';
-import { APP_ORIGIN, APP_SCHEME, isAppUrl } from './security.ts';
+import { electronSqliteBinding } from './electron-sqlite.ts';
+import { APP_SCHEME } from './security.ts';
+import { reportStartupFailure } from './startup-failure.ts';
 
-// Set by Electron Forge's Vite plugin.
-declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
-declare const MAIN_WINDOW_VITE_NAME: string;
-
-/** The main process: thin by design. Windows, the protocol and IPC here; every piece of work in core/. */
-const here = dirname(fileURLToPath(import.meta.url));
-const devServerUrl =
-  typeof MAIN_WINDOW_VITE_DEV_SERVER_URL === 'string' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
-
+/**
+ * The main process: thin by design. Windows, the protocol and IPC in desktop-app.ts; every piece
+ * of work in core/. This file only puts the start-up failure handler in place first: whatever
+ * fails while starting (a native module that does not load, the library file, a missing file) is
+ * shown in a dialog that says what to do and logged to `<userData>/logs/startup.log`.
+ */
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
 let service: DinoscopeService | null = null;
+let failed = false;
 
-async function start(): Promise<void> {
-  // The same library the CLI uses by default, so `dinoscope` in a terminal and the app share it.
-  const libraryFile = defaultLibraryFile(process.env);
-  const current = new DinoscopeService({
+function failToStart(error: unknown): void {
+  if (failed) return;
+  failed = true;
+  let logFolder: string;
+  try {
+    logFolder = join(app.getPath('userData'), 'logs');
+  } catch {
+    logFolder = join(tmpdir(), 'dinoscope-logs');
+  }
+  let libraryFile: string | null = null;
+  try {
+    libraryFile = defaultLibraryFile(process.env);
+  } catch {
+    // The dialog names what failed even without a library path.
+  }
+  reportStartupFailure(error, {
+    logFolder,
     libraryFile,
-    transport: 'electron',
-    launcher: utilityProcessLauncher(
-      (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
-      join(app.getAppPath(), 'core', 'cli', 'dinoscope.js'),
-      libraryFile,
-    ),
-    dialogs: {
-      async chooseFolders() {
-        const result = await dialog.showOpenDialog({ properties: ['openDirectory', 'multiSelections'] });
-        return result.canceled ? null : result.filePaths;
-      },
-      async chooseOpenFile(extensions) {
-        const result = await dialog.showOpenDialog({
-          properties: ['openFile'],
-          filters: [{ name: 'Weights', extensions }],
-        });
-        return result.canceled ? null : (result.filePaths[0] ?? null);
-      },
-      async chooseSaveFile(suggestedName, extensions) {
-        const result = await dialog.showSaveDialog({
-          defaultPath: suggestedName,
-          filters: [{ name: extensions.join(', '), extensions }],
-        });
-        return result.canceled ? null : (result.filePath ?? null);
-      },
-    },
+    showErrorBox: (title, content) => dialog.showErrorBox(title, content),
   });
-  service = current;
-
-  const rendererFolder = join(here, '..', 'renderer', MAIN_WINDOW_VITE_NAME);
-  protocol.handle(APP_SCHEME, (request) =>
-    handleAppRequest(request.url, { rendererFolder, media: (kind, id) => current.media(kind, id) }),
-  );
-  // Nothing the page asks for (camera, notifications, geolocation...) is granted.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  registerIpcHandlers(ipcMain, current, (event) => isAppUrl(event.senderFrame?.url ?? '', devServerUrl));
-
-  const window = createMainWindow(BrowserWindow, { preload: join(here, 'preload.js'), devServerUrl });
-  forwardEvents(current, window.webContents);
-  if (devServerUrl) await window.loadURL(devServerUrl);
-  else await window.loadURL(`${APP_ORIGIN}/index.html`);
+  app.quit();
 }
 
-app.whenReady().then(start, (error: unknown) => {
-  dialog.showErrorBox('dinoscope could not start', error instanceof Error ? error.message : String(error));
-  app.quit();
-});
+/**
+ * From a clone (`npm start`), better-sqlite3 for Electron is the copy built beside node_modules'
+ * own (electron-sqlite.ts); the job processes inherit the variable. The package has its own copy.
+ */
+function useElectronSqliteFromClone(): void {
+  if (app.isPackaged || process.env[SQLITE_BINDING_VARIABLE]) return;
+  const binding = electronSqliteBinding(app.getAppPath(), process.versions.electron ?? '');
+  if (existsSync(binding)) process.env[SQLITE_BINDING_VARIABLE] = binding;
+}
+
+app
+  .whenReady()
+  .then(async () => {
+    useElectronSqliteFromClone();
+    const { startDesktopApp } = await import('./desktop-app.ts');
+    service = await startDesktopApp();
+  })
+  .catch(failToStart);
 app.on('window-all-closed', () => app.quit());
 app.on('before-quit', (event) => {
   if (!service) return;

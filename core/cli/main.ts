@@ -1,10 +1,12 @@
-import { readdirSync } from 'node:fs';
 import { Command } from 'commander';
+import { listenForStopRequests } from '../jobs/stop-request.ts';
+import { commands } from './commands/index.ts';
 
 /**
  * The `dinoscope` command line. Each command lives in `commands/<name>.ts` and exports
- * `register(program)`; this file only assembles them. Commands import their heavy modules
- * (tfjs, ONNX Runtime, sharp) inside their action, so `--help` stays instant.
+ * `register(program)`; `commands/index.ts` lists them and this file only assembles them. Commands
+ * import their heavy modules (tfjs, ONNX Runtime, sharp) inside their action, so `--help` stays
+ * instant (and in the engine bundle they are separate chunks, loaded on use).
  */
 const program = new Command('dinoscope')
   .description('Understand a folder of photos without labels: DINO training, embeddings, maps, neighbours.')
@@ -12,18 +14,15 @@ const program = new Command('dinoscope')
   .option('--events', 'print progress as JSON lines on stdout (for the app and scripts)')
   .showHelpAfterError();
 
-const commandsFolder = new URL('./commands/', import.meta.url);
-const files = readdirSync(commandsFolder)
-  .filter((name) => name.endsWith('.ts'))
-  .sort();
-for (const file of files) {
-  const command = (await import(new URL(file, commandsFolder).href)) as { register(program: Command): void };
-  command.register(program);
-}
+for (const command of commands) command.register(program);
 
+// Run by the app or the web mode, the app's Pause/Cancel/Quit arrive as IPC messages (see stop-request.ts).
+const stopListening = listenForStopRequests();
 try {
   await program.parseAsync();
 } catch (error) {
   process.stderr.write(`dinoscope: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
+} finally {
+  stopListening();
 }

@@ -5,17 +5,22 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /**
- * Starts a worker thread running a TypeScript module. The CLI runs TypeScript through tsx, whose
- * loader a worker thread does not inherit when it was registered in-process (nor under Vitest),
- * and on Node 20 `execArgv: ['--import', 'tsx']` does not reach the worker's entry module either
- * (measured: "Unknown file extension .ts"): the bootstrap registers tsx's ESM loader itself, then
- * imports the module. `transferList` moves buffers of `workerData` instead of copying them.
+ * Starts a worker thread from its module, given as `new URL('./x-worker.ts', import.meta.url)`.
+ *
+ * In the engine bundle (`npm run build:engine`) that URL names the bundled `x-worker.js` beside
+ * the chunk (the build rewrites it), and the worker starts from it directly. From the sources
+ * (tsx, Vitest) it names the TypeScript file, and tsx's loader must be registered inside the
+ * worker: a worker thread does not inherit a loader registered in-process (nor under Vitest), and
+ * on Node 20 `execArgv: ['--import', 'tsx']` does not reach the worker's entry module either
+ * (measured: "Unknown file extension .ts"). So a bootstrap registers tsx's ESM loader itself,
+ * then imports the module. `transferList` moves buffers of `workerData` instead of copying them.
  */
 export function startTypeScriptWorker(
   module: URL,
   workerData: unknown,
   transferList: ArrayBuffer[] = [],
 ): Worker {
+  if (!module.pathname.endsWith('.ts')) return new Worker(module, { workerData, transferList });
   const bootstrap =
     `import(${JSON.stringify(pathToFileURL(tsxEsmApiFile()).href)})` +
     `.then((tsx) => { tsx.register(); return import(${JSON.stringify(module.href)}); });`;

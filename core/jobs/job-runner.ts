@@ -27,6 +27,8 @@ interface RunningJob {
   lastProgressSentAt: number;
   stderr: string[];
   killTimer: NodeJS.Timeout | null;
+  /** Ended by force after a stop request went unanswered for the grace period. */
+  forced: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export class JobRunner {
       lastProgressSentAt: 0,
       stderr: [],
       killTimer: null,
+      forced: false,
     };
     this.jobs.set(id, job);
     let child: CliProcess;
@@ -127,15 +130,17 @@ export class JobRunner {
     return this.start({ ...job.spec, args: job.spec.resumeArgs, title: `${job.spec.title} (resumed)` });
   }
 
-  /** Ends every running job (the app is quitting): gracefully first, then by force. */
+  /** Ends every running job (the app is quitting): gracefully first (pausing what can resume), then by force. */
   async stopAll(timeoutMs = STOP_GRACE_MS): Promise<void> {
     const running = [...this.jobs.values()].filter((job) => job.process && isActive(job.info.status));
     await Promise.all(
       running.map(
         (job) =>
           new Promise<void>((resolve) => {
-            job.process?.onExit(() => resolve());
-            this.requestStop(job, 'cancel', timeoutMs);
+            // After the runner's own exit listener has recorded how the job ended.
+            job.process?.onExit(() => setImmediate(resolve));
+            // A job that can continue later pauses (training writes a checkpoint); the others stop.
+            this.requestStop(job, job.spec.resumeArgs ? 'pause' : 'cancel', timeoutMs);
           }),
       ),
     );
@@ -153,7 +158,13 @@ export class JobRunner {
     job.info.status = how === 'pause' ? 'pausing' : 'cancelling';
     if (how === 'cancel' && job.spec.cancelBy === 'terminate') job.process.terminate();
     else job.process.interrupt();
-    job.killTimer = setTimeout(() => job.process?.kill(), graceMs);
+    job.killTimer = setTimeout(() => {
+      job.forced = true;
+      job.info.warnings.push(
+        `It did not stop within ${Math.round(graceMs / 1000)} s and was ended; what it had saved is kept.`,
+      );
+      job.process?.kill();
+    }, graceMs);
     job.killTimer.unref();
     this.publish(job);
     return job.info;
@@ -205,7 +216,11 @@ export class JobRunner {
     const stopped = job.stopRequested;
     if (code === 0 && !launchError) {
       job.info.status = stopped === 'pause' ? 'paused' : 'succeeded';
-    } else if (stopped && !launchError && (code === 130 || signal === 'SIGINT' || code !== null)) {
+    } else if (
+      stopped &&
+      !launchError &&
+      (code === 130 || signal === 'SIGINT' || code !== null || job.forced)
+    ) {
       job.info.status = stopped === 'pause' ? 'paused' : 'cancelled';
     } else {
       job.info.status = 'failed';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { SQLITE_BINDING_VARIABLE } from './database-binding.ts';
 import { type Migration, migrations } from './migrations.ts';
 
 export type Db = Database.Database;
@@ -32,14 +33,21 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
 }
 
 function connect(file: string, readonly: boolean): Db {
+  const nativeBinding = process.env[SQLITE_BINDING_VARIABLE] || undefined;
   try {
-    return new Database(file, { readonly, fileMustExist: readonly });
+    return new Database(file, {
+      readonly,
+      fileMustExist: readonly,
+      ...(nativeBinding ? { nativeBinding } : {}),
+    });
   } catch (error) {
-    // `npm start` rebuilds the native module for Electron; plain Node then cannot load it.
+    // A binary for another ABI (an install from before the binaries were kept apart, or a stale cache).
     if (error instanceof Error && /NODE_MODULE_VERSION/.test(error.message)) {
       throw new Error(
-        `better-sqlite3 was built for another runtime than this one (${process.versions.electron ? 'Electron' : `Node ${process.version}`}). ` +
-          'Run `npm rebuild better-sqlite3` for the command line, or `npm start` again for the app.',
+        `better-sqlite3 (${nativeBinding ?? 'node_modules/better-sqlite3'}) was built for another runtime than this one (${process.versions.electron ? `Electron ${process.versions.electron}` : `Node ${process.version}`}). ` +
+          (nativeBinding
+            ? `Delete ${nativeBinding} and run \`npm start\` again: it builds it for Electron.`
+            : 'Run `npm rebuild better-sqlite3`.'),
       );
     }
     if (error instanceof Error) error.message = `${file}: ${error.message}`;

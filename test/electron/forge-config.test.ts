@@ -1,6 +1,6 @@
 import { FuseV1Options } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
-import config from '../../forge.config.ts';
+import config, { isIgnoredByPackage } from '../../forge.config.ts';
 
 describe('forge.config.ts', () => {
   it('sets the fuses the Electron security checklist asks for', () => {
@@ -20,5 +20,35 @@ describe('forge.config.ts', () => {
     expect(config.plugins?.some((plugin) => plugin.constructor.name === 'AutoUnpackNativesPlugin')).toBe(
       true,
     );
+  });
+
+  it('makes a download for Linux, macOS and Windows', () => {
+    const platforms = new Set(
+      (config.makers ?? []).flatMap((maker) => (maker as { platforms?: string[] }).platforms ?? []),
+    );
+    for (const platform of ['linux', 'darwin', 'win32']) expect(platforms.has(platform), platform).toBe(true);
+  });
+
+  it('packages the built app and node_modules, never the sources or scratch folders', () => {
+    for (const kept of [
+      '/package.json',
+      '/.vite',
+      '/.vite/engine/dinoscope.js',
+      '/.vite/renderer/main_window/index.html',
+      '/node_modules/sharp/package.json',
+    ]) {
+      expect(isIgnoredByPackage(kept), kept).toBe(false);
+    }
+    for (const ignored of [
+      '/core/api.ts',
+      '/test',
+      '/forge.config.ts',
+      '/.vite/web/index.html',
+      '/.vite/engine-test-x/a.js',
+      '/out/x',
+      '/README.md',
+    ]) {
+      expect(isIgnoredByPackage(ignored), ignored).toBe(true);
+    }
   });
 });

@@ -4,13 +4,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { utilityProcessLauncher } from '../../electron/job-process.ts';
 
 describe('jobs in an Electron utilityProcess', () => {
-  it('forks the CLI with the library and --events, and stops it the way the CLI expects', () => {
+  it('forks the CLI with the library and --events, and asks it to stop through its IPC port', () => {
     const forks: { modulePath: string; args: string[]; options: unknown }[] = [];
     const child = Object.assign(new EventEmitter(), {
       pid: 4242,
       stdout: new PassThrough(),
       stderr: new PassThrough(),
       kill: vi.fn(),
+      postMessage: vi.fn(),
     });
     const launch = utilityProcessLauncher(
       (modulePath, args, options) => {
@@ -20,11 +21,8 @@ describe('jobs in an Electron utilityProcess', () => {
       '/app/core/cli/dinoscope.js',
       '/home/me/library.sqlite',
     );
-    const signals: string[] = [];
-    const kill = vi.spyOn(process, 'kill').mockImplementation((_pid, signal) => {
-      signals.push(String(signal));
-      return true;
-    });
+    // No POSIX signal: on Windows it would be a hard kill, losing the checkpoint in flight.
+    const kill = vi.spyOn(process, 'kill');
     const job = launch(['train', '--preset', 'quick']);
     expect(forks).toEqual([
       {
@@ -35,8 +33,12 @@ describe('jobs in an Electron utilityProcess', () => {
     ]);
     job.interrupt();
     job.terminate();
-    expect(signals).toEqual(['SIGINT', 'SIGTERM']);
-    expect(kill).toHaveBeenCalledWith(4242, 'SIGINT');
+    expect(child.postMessage.mock.calls).toEqual([
+      [{ type: 'dinoscope:stop', kind: 'interrupt' }],
+      [{ type: 'dinoscope:stop', kind: 'terminate' }],
+    ]);
+    expect(kill).not.toHaveBeenCalled();
+    expect(child.kill).not.toHaveBeenCalled();
     job.kill();
     expect(child.kill).toHaveBeenCalled();
     const exits: (number | null)[] = [];
