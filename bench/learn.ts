@@ -11,7 +11,8 @@
  *
  * Options: --minutes N (default 30; training stops at the first epoch end after it), --preset NAME
  * (default cpu), --config-overrides key=value (repeatable, any training setting), --photos N (a
- * class-balanced subset), --seed N, --no-reference.
+ * class-balanced subset), --seed N, --no-reference, --keep FILE (the curve as JSON), --save-model
+ * FILE (the last epoch's teacher backbone, safetensors, for bench:adapt --weights).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -47,6 +48,7 @@ const { values: options } = parseArgs({
     seed: { type: 'string', default: '0' },
     'no-reference': { type: 'boolean', default: false },
     keep: { type: 'string' },
+    'save-model': { type: 'string' },
   },
 });
 const minutes = Number(options.minutes);
@@ -192,6 +194,13 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  if (options['save-model'] && outcome.modelId !== null) {
+    const { getModel } = await import('../core/store/models.ts');
+    copyFileSync(getModel(db, outcome.modelId).weightsPath, options['save-model']);
+    console.log(
+      `the last epoch's teacher backbone: ${options['save-model']} (bench:adapt -- --weights FILE starts from it)`,
+    );
+  }
   if (options.keep) {
     writeFileSync(
       options.keep,
