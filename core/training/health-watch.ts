@@ -66,6 +66,8 @@ export class HealthWatch {
   private bestScore = Number.NEGATIVE_INFINITY;
   private lastImprovementStep = 0;
   private stalledWarned = false;
+  /** Whether k-NN is measured (class-named folders): then it alone decides what improving means. */
+  private labelled = false;
   private collapseWarned = false;
 
   constructor(private readonly options: HealthWatchOptions) {}
@@ -73,6 +75,7 @@ export class HealthWatch {
   observe(measurement: HealthMeasurement): HealthVerdict {
     const { step, effectiveRank: rank, knnTop1 } = measurement;
     const warnings: string[] = [];
+    if (knnTop1 !== null) this.labelled = true;
     if (!this.first) {
       this.first = measurement;
       this.bestRank = rank;
@@ -96,7 +99,9 @@ export class HealthWatch {
     const retrievalImproved = measurement.viewRetrieval > this.bestRetrieval + this.options.minRetrievalGain;
     const knnImproved =
       knnTop1 !== null && (this.bestKnn === null || knnTop1 > this.bestKnn + this.options.minKnnGain);
-    if (retrievalImproved || knnImproved) {
+    // With labels, k-NN is the truth: view retrieval can keep rising (crop invariance) while the
+    // classes do not separate, as in a from-scratch CPU run whose k-NN stayed at the untrained level.
+    if (this.labelled ? knnImproved : retrievalImproved) {
       this.lastImprovementStep = step;
       this.stalledWarned = false;
     }

@@ -49,6 +49,22 @@ describe('health watch', () => {
     expect(warnings[0]).toMatch(/step 200.*k-NN top-1 32.0 % \(start 30.0 %\)/);
   });
 
+  it('judges by k-NN alone where it is measured: rising view retrieval with flat k-NN still warns', () => {
+    // The 45-minute CPU run of the issue: k-NN 28.4 -> 28.5 % over 613 steps.
+    const watch = new HealthWatch({ ...options, patienceSteps: 300 });
+    const warnings: string[] = [];
+    for (let step = 0; step <= 613; step += 50) {
+      const epochEnd = step % 100 === 0;
+      warnings.push(
+        ...watch.observe(
+          at(step, { viewRetrieval: 40 + step / 10, knnTop1: epochEnd ? 28.4 + step / 6000 : null }),
+        ).warnings,
+      );
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/not improved for 300 steps/);
+  });
+
   it('warns at once when the effective rank falls steeply (collapse)', () => {
     const watch = new HealthWatch(options);
     watch.observe(at(0));
