@@ -212,7 +212,9 @@ try {
   // The reference, same photos, configuration and step count.
   const python = options['no-reference'] ? null : findTorchPython();
   const script = fileURLToPath(new URL('./reference_dino_learn.py', import.meta.url));
-  if (!python) {
+  if (options['no-reference']) {
+    console.log('\nreference: skipped (--no-reference).');
+  } else if (!python) {
     console.log('\nreference: skipped (no python3 with torch; `python3 -c "import torch"` fails).');
   } else if (!existsSync(script)) {
     console.log('\nreference: skipped (bench/reference_dino_learn.py is absent).');
