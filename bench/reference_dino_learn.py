@@ -300,6 +300,8 @@ def main():
         spent = time.time() - started
         trained_seconds += spent
         epoch_seconds += spent
+        if (step + 1) % 10 == 0:
+            print(f"  ref step {step + 1}: loss {loss.item():.4f}, {batch / spent:.1f} img/s", file=sys.stderr, flush=True)
         if (step + 1) % args.eval_every_steps == 0 or step + 1 == args.steps:
             report(step + 1, trained_seconds, args.eval_every_steps * batch / epoch_seconds)
             epoch_seconds = 0.0
