@@ -8,23 +8,29 @@
  *
  * Options: --batch N, --steps N (timed steps, median), --warmup N (untimed steps first, both
  * sides: ours settles in ~3, while V8 optimises the hot code), --replicas N, --out-dim N,
- * --only small|reference, --no-pytorch.
+ * --only small|reference, --no-pytorch, --backend webgpu|wasm|… (as DINOSCOPE_BACKEND).
+ *
+ * On a GPU backend (WebGPU, CUDA) the reference setting trains ViT-S/16 (the `gpu` preset's
+ * backbone) instead of ViT-Tiny, and the anchor is PyTorch's eager step on CUDA where
+ * `torch.cuda.is_available()`, else on the CPU. Before the timed steps it prints the warm-up
+ * estimate the trainer can show: images/s from the warm-up steps and an epoch of 5,000 photos.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../core/engine/backend.ts';
+import { type BackendKind, initBackend } from '../core/engine/backend.ts';
 import type { HostTensor } from '../core/engine/host-tensor.ts';
 import { dinoHeadConfig } from '../core/model/dino-head.ts';
-import { vitConfig } from '../core/model/vit-config.ts';
+import { type VitArch, vitConfig } from '../core/model/vit-config.ts';
 import {
   DataParallelTraining,
   defaultReplicas,
   type StepTimings,
 } from '../core/training/data-parallel-training.ts';
 import { DinoTrainingState } from '../core/training/train-step.ts';
+import { formatMinutes } from '../core/training/training-forecast.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -35,6 +41,7 @@ const { values: options } = parseArgs({
     'out-dim': { type: 'string', default: '4096' },
     only: { type: 'string' },
     'no-pytorch': { type: 'boolean', default: false },
+    backend: { type: 'string' },
   },
 });
 const batch = Number(options.batch);
@@ -44,18 +51,28 @@ const outDim = Number(options['out-dim']);
 
 interface Setting {
   name: string;
+  arch: VitArch;
   globalSize: number;
   localSize: number;
   localCrops: number;
 }
+const backend = await initBackend(options.backend ? { prefer: options.backend as BackendKind } : {});
+const onGpu = backend.kind === 'webgpu' || backend.kind === 'tensorflow-gpu';
 const SETTINGS: Setting[] = [
-  { name: 'small', globalSize: 96, localSize: 48, localCrops: 4 },
-  { name: 'reference', globalSize: 224, localSize: 96, localCrops: 8 },
+  { name: 'small', arch: 'vit_tiny' as const, globalSize: 96, localSize: 48, localCrops: 4 },
+  {
+    name: 'reference',
+    arch: onGpu ? ('vit_small' as const) : ('vit_tiny' as const),
+    globalSize: 224,
+    localSize: 96,
+    localCrops: 8,
+  },
 ].filter((s) => !options.only || s.name === options.only);
 
-const backend = await initBackend();
 const replicas = Number(options.replicas ?? defaultReplicas(backend.kind));
 const python = options['no-pytorch'] ? null : findTorchPython();
+// A GPU backend is compared with PyTorch on the GPU when it has one.
+const torchDevice = onGpu && python?.cuda ? 'cuda' : 'cpu';
 
 // Measured before anything runs here: the benchmark itself then loads every core.
 if (loadavg()[0] > 0.5 * availableParallelism()) {
@@ -65,11 +82,11 @@ if (loadavg()[0] > 0.5 * availableParallelism()) {
   );
 }
 console.log(
-  `bench:train — ViT-Tiny/16 + DINO head (out_dim ${outDim}), batch ${batch}, median of ${steps} steps after ${warmup} warm-up\n` +
+  `bench:train — ${SETTINGS.map((s) => `${s.arch}/16`).join(' and ')} + DINO head (out_dim ${outDim}), batch ${batch}, median of ${steps} steps after ${warmup} warm-up\n` +
     `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()[0].toFixed(1)}` +
     ' — figures vary with load; compare the ratio\n' +
-    `ours: tfjs ${backend.tfjsVersion} ${backend.kind}${backend.simd ? ' (SIMD)' : ''}, ${backend.threads} thread(s) per replica, ${replicas} data-parallel replica(s)\n` +
-    `anchor: ${python ? `PyTorch ${python.version} on the CPU, 2 threads, OPENBLAS_NUM_THREADS=1 (${python.executable})` : 'none (no python3 with torch found; Debian: apt install python3-torch libopenblas0-pthread)'}\n` +
+    `ours: tfjs ${backend.tfjsVersion} ${backend.kind}${backend.simd ? ' (SIMD)' : ''}${backend.kind === 'webgpu' ? ` on ${backend.webgpu.vendor} ${backend.webgpu.architecture} ${backend.webgpu.device}${backend.webgpu.software ? ' (SOFTWARE adapter: correctness only, not a GPU speed)' : ''}` : ''}, ${backend.threads} thread(s) per replica, ${replicas} data-parallel replica(s)\n` +
+    `anchor: ${python ? (torchDevice === 'cuda' ? `PyTorch ${python.version} eager on CUDA (${python.executable})` : `PyTorch ${python.version} on the CPU, 2 threads, OPENBLAS_NUM_THREADS=1 (${python.executable})`) : 'none (no python3 with torch found; Debian: apt install python3-torch libopenblas0-pthread)'}\n` +
     'step: teacher forward (2 global views) + student forward and backward (all views) + AdamW + teacher EMA\n',
 );
 console.log(
@@ -77,7 +94,7 @@ console.log(
 );
 
 for (const setting of SETTINGS) {
-  const label = `2×${setting.globalSize} + ${setting.localCrops}×${setting.localSize}`;
+  const label = `${setting.arch === 'vit_small' ? 'S' : 'Ti'} 2×${setting.globalSize} + ${setting.localCrops}×${setting.localSize}`;
   const ours = await measureOurs(setting);
   const theirs = python ? measurePyTorch(python.executable, setting) : null;
   const ratio = theirs ? `${(ours.imagesPerSecond / theirs.imagesPerSecond).toFixed(2)}×` : '–';
@@ -109,7 +126,8 @@ async function measureOurs(setting: Setting): Promise<{
   heapBytes: number | null;
   timings: StepTimings | null;
 }> {
-  const model = { vit: vitConfig('vit_tiny', 16, 224), head: dinoHeadConfig(192, outDim) };
+  const vit = vitConfig(setting.arch, 16, 224);
+  const model = { vit, head: dinoHeadConfig(vit.embedDim, outDim) };
   const state = DinoTrainingState.create(model, { dropPathRate: 0.1 });
   const training = await DataParallelTraining.start(state, { replicas, backend: backend.kind });
   const sizes = [
@@ -126,11 +144,22 @@ async function measureOurs(setting: Setting): Promise<{
   const times: number[] = [];
   let timings: StepTimings | null = null;
   try {
+    const warmupTimes: number[] = [];
     for (let step = 0; step < warmup + steps; step++) {
       const start = performance.now();
       await training.step(views, schedule, step);
-      if (step >= warmup) times.push((performance.now() - start) / 1000);
+      const seconds = (performance.now() - start) / 1000;
+      if (step >= warmup) times.push(seconds);
+      else warmupTimes.push(seconds);
       timings = training.lastTimings;
+      if (step === warmup - 1 && warmup >= 2) {
+        // The estimate a person gets before a run: the warm-up steps after the first (which compiles).
+        const settled = warmupTimes.slice(1);
+        const perStep = settled.reduce((a, b) => a + b, 0) / settled.length;
+        console.log(
+          `  ${setting.name}: warm-up estimate ${(batch / perStep).toFixed(2)} images/s, an epoch of 5,000 photos ≈ ${formatMinutes(((5000 / batch) * perStep) / 60)} (first step ${warmupTimes[0].toFixed(1)} s)`,
+        );
+      }
     }
   } finally {
     await training.dispose();
@@ -153,6 +182,9 @@ function measurePyTorch(
     steps,
     warmup,
     threads: 2,
+    dim: vitConfig(setting.arch).embedDim,
+    heads: vitConfig(setting.arch).numHeads,
+    device: torchDevice,
   };
   const run = spawnSync(executable, [script, JSON.stringify(config)], {
     encoding: 'utf8',
@@ -167,12 +199,17 @@ function measurePyTorch(
 }
 
 /** The first python3 that imports torch: PATH's, then the system's (a pyenv shim may come first). */
-function findTorchPython(): { executable: string; version: string } | null {
+function findTorchPython(): { executable: string; version: string; cuda: boolean } | null {
   for (const executable of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(executable, ['-c', 'import torch; print(torch.__version__)'], {
-      encoding: 'utf8',
-    });
-    if (probe.status === 0) return { executable, version: probe.stdout.trim() };
+    const probe = spawnSync(
+      executable,
+      ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'],
+      { encoding: 'utf8' },
+    );
+    if (probe.status === 0) {
+      const [version, cuda] = probe.stdout.trim().split(' ');
+      return { executable, version, cuda: cuda === 'True' };
+    }
   }
   return null;
 }

@@ -1,4 +1,5 @@
-"""The PyTorch anchor of `npm run bench:train`: the same full DINO step in PyTorch on the CPU.
+"""The PyTorch anchor of `npm run bench:train`: the same full DINO step in PyTorch, eager, on the
+CPU or (`"device": "cuda"`) on an NVIDIA GPU.
 
 The model, head, loss and update follow facebookresearch/dino (vision_transformer.py,
 main_dino.py, utils.py) closely enough to cost the same: ViT with pre-norm blocks, DINOHead with
@@ -52,18 +53,21 @@ def dino_loss(student, teacher, center, ncrops, teacher_temp=0.04, student_temp=
 def run(cfg):
     torch.manual_seed(0)
     torch.set_num_threads(cfg.get("threads", 2))
-    student = MultiCropWrapper(VisionTransformer(dim=192, heads=3, drop_path_rate=0.1), DINOHead(192, cfg["outDim"]))
-    teacher = MultiCropWrapper(VisionTransformer(dim=192, heads=3), DINOHead(192, cfg["outDim"]))
+    dim, heads, device = cfg.get("dim", 192), cfg.get("heads", 3), cfg.get("device", "cpu")
+    student = MultiCropWrapper(VisionTransformer(dim=dim, heads=heads, drop_path_rate=0.1), DINOHead(dim, cfg["outDim"]))
+    teacher = MultiCropWrapper(VisionTransformer(dim=dim, heads=heads), DINOHead(dim, cfg["outDim"]))
+    student.to(device)
+    teacher.to(device)
     teacher.load_state_dict(student.state_dict())
     for p in teacher.parameters():
         p.requires_grad = False
     regularized = [p for n, p in student.named_parameters() if p.requires_grad and not (n.endswith(".bias") or p.ndim == 1)]
     not_regularized = [p for n, p in student.named_parameters() if p.requires_grad and (n.endswith(".bias") or p.ndim == 1)]
     optimizer = torch.optim.AdamW([{"params": regularized}, {"params": not_regularized, "weight_decay": 0.0}])
-    center = torch.zeros(1, cfg["outDim"])
+    center = torch.zeros(1, cfg["outDim"], device=device)
     B = cfg["batch"]
-    crops = [torch.randn(B, 3, cfg["globalSize"], cfg["globalSize"]) for _ in range(2)]
-    crops += [torch.randn(B, 3, cfg["localSize"], cfg["localSize"]) for _ in range(cfg["localCrops"])]
+    crops = [torch.randn(B, 3, cfg["globalSize"], cfg["globalSize"], device=device) for _ in range(2)]
+    crops += [torch.randn(B, 3, cfg["localSize"], cfg["localSize"], device=device) for _ in range(cfg["localCrops"])]
     ncrops = len(crops)
 
     def step():
@@ -98,7 +102,13 @@ def run(cfg):
         step()
         times.append(time.perf_counter() - start)
     seconds = sorted(times)[len(times) // 2]
-    return {"imagesPerSecond": B / seconds, "secondsPerStep": seconds, "threads": torch.get_num_threads(), "torch": torch.__version__}
+    return {
+        "imagesPerSecond": B / seconds,
+        "secondsPerStep": seconds,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+    }
 
 
 if __name__ == "__main__":

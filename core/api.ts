@@ -14,6 +14,7 @@ export type JobKind =
   | 'scan'
   | 'train'
   | 'import-weights'
+  | 'fetch-weights'
   | 'embed'
   | 'map'
   | 'duplicates'
@@ -126,6 +127,8 @@ export interface ImageDetail extends ImageSummary {
   format: string | null;
   capturedAt: string | null;
   error: string | null;
+  /** The photo's tags, by name. */
+  tags: string[];
 }
 
 export interface ImageError {
@@ -185,6 +188,35 @@ export interface TrainingRunSummary {
   updatedAt: number;
   /** The model this run produced, once it has. */
   modelId: number | null;
+}
+
+// ---------------------------------------------------------------- published weights
+
+/** One published backbone `weights.fetch` can download (the CLI's `dinoscope weights list`). */
+export interface PublishedWeightsSummary {
+  key: string;
+  title: string;
+  family: 'dino' | 'dinov2';
+  /** `384-wide, 12 blocks, patch 16` in words. */
+  architecture: string;
+  approximateBytes: number;
+  licence: string;
+  /** ImageNet k-NN top-1 (%) as its authors report it. */
+  imagenetKnn: number;
+  goodFor: string;
+  /** True when the catalogue pins its SHA-256 (else only the architecture is checked). */
+  checksumPinned: boolean;
+}
+
+/** The catalogue and what this machine suggests: on a CPU, published weights first. */
+export interface PublishedWeightsCatalogue {
+  entries: PublishedWeightsSummary[];
+  /** The key the UI preselects. */
+  recommended: string;
+  /** An NVIDIA GPU that TensorFlow.js can train on is installed (else training is the long road). */
+  usableGpu: boolean;
+  /** One sentence on why published weights are (or are not) the suggested first step here. */
+  advice: string;
 }
 
 // ---------------------------------------------------------------- map, photo, duplicates
@@ -248,6 +280,64 @@ export interface DuplicateGroup {
   members: DuplicateMember[];
 }
 
+// ---------------------------------------------------------------- tags, filters, labelling
+
+/**
+ * Which photos a view, a tag operation or an export covers. Every field narrows (AND); a list
+ * matches any of its entries (OR). The same filter gives the same photos on the map, in the grid
+ * and in exports (`core/store/photo-filter.ts` decides).
+ */
+export interface PhotoFilter {
+  /** Clusters of the model's map (−1 is the noise group). */
+  clusters?: number[];
+  /** Absolute folder paths: photos anywhere inside one of them. */
+  folders?: string[];
+  /** Formats as the scan decided them (jpeg, png, webp, tiff, gif, avif, heif). */
+  formats?: string[];
+  /** Photos carrying at least one of these tags. */
+  tags?: string[];
+  /** Only photos without any tag. */
+  untagged?: boolean;
+  /** Capture date range, ISO 8601 (inclusive; `2024-05` and `2024-05-01` both work); photos without a date are left out when either is set. */
+  capturedFrom?: string;
+  capturedTo?: string;
+}
+
+export interface TagSummary {
+  id: number;
+  name: string;
+  /** Photos carrying it. */
+  count: number;
+}
+
+/** A tag proposed for an untagged photo by its tagged neighbours (DINO's weighted k-NN vote). */
+export interface TagSuggestion {
+  imageId: number;
+  tag: string;
+  /** The suggestion's share of the neighbours' vote, 0–1: low = uncertain, reviewed first. */
+  confidence: number;
+  /** The next-best tag, offered when correcting. */
+  runnerUp: string | null;
+}
+
+/** Per map point (same order as `MapPoints`), what colouring and filtering need. */
+export interface MapFacts {
+  /** Folder groups: a registered folder or its first-level subfolder (absolute paths). */
+  folders: string[];
+  /** Index into `folders` per point. */
+  folder: number[];
+  formats: string[];
+  /** Index into `formats` per point (−1: unknown). */
+  format: number[];
+  /** Capture time as unix ms, or null when the photo has no date. */
+  capturedAt: (number | null)[];
+  tags: TagSummary[];
+  /** Tag ids per point (empty when untagged). */
+  pointTags: number[][];
+}
+
+export type LabelExportFormat = 'csv' | 'json' | 'imagefolder';
+
 // ---------------------------------------------------------------- export
 
 export type FeatureFormat = 'npy' | 'parquet' | 'csv';
@@ -310,6 +400,10 @@ export interface ApiRequests {
     result: JobInfo;
   };
 
+  'weights.catalogue': { args: Record<string, never>; result: PublishedWeightsCatalogue };
+  /** Downloads a catalogue entry (resuming a partial download), checks and imports it as a model. */
+  'weights.fetch': { args: { key: string; name?: string }; result: JobInfo };
+
   'embed.start': { args: { modelId: number }; result: JobInfo };
   'map.start': { args: { modelId: number }; result: JobInfo };
   /** null when the model has no map yet. */
@@ -329,6 +423,47 @@ export interface ApiRequests {
   'export.selection': {
     args: { modelId: number; imageIds: number[]; path: string };
     result: { path: string; count: number };
+  };
+
+  /** Tags with their photo counts, by name. */
+  'tags.list': { args: Record<string, never>; result: TagSummary[] };
+  /** Tags photos (the tag is created when new); `accepted` records a confirmed suggestion. */
+  'tags.add': {
+    args: { name: string; imageIds: number[]; source?: 'manual' | 'accepted' };
+    result: { tag: TagSummary; added: number };
+  };
+  'tags.remove': { args: { name: string; imageIds: number[] }; result: { removed: number } };
+  'tags.rename': { args: { from: string; to: string }; result: TagSummary };
+  /** Deletes a tag and takes it off every photo. */
+  'tags.delete': { args: { name: string }; result: { removed: number } };
+  /** Takes back the last tag operation; null when there was none. */
+  'tags.undo': { args: Record<string, never>; result: { undone: string | null } };
+  /** The review queue: suggestions for untagged photos, least confident first. */
+  'tags.suggestions': {
+    args: { modelId: number; limit: number };
+    result: { tagged: number; total: number; suggestions: TagSuggestion[] };
+  };
+  /** What the map can be coloured and filtered by, per point. */
+  'map.facts': { args: { modelId: number }; result: MapFacts };
+  /** The photos a filter selects (ascending ids), the same for map, grid and exports. */
+  'photos.filter': { args: { modelId: number; filter: PhotoFilter }; result: { imageIds: number[] } };
+  /** The photos worth labelling: greedy k-center over the embeddings (see `dinoscope select`). */
+  'select.photos': {
+    args: { modelId: number; count: number; perCluster: boolean; filter?: PhotoFilter };
+    result: { imageIds: number[]; exhausted: boolean; coverage: number | null };
+  };
+  /** Tags (and suggestions) of the given photos, or of the filter's, as CSV, JSON or an ImageFolder tree. */
+  'export.labels': {
+    args: {
+      modelId: number;
+      format: LabelExportFormat;
+      path: string;
+      imageIds?: number[];
+      filter?: PhotoFilter;
+      suggestions: boolean;
+      copy?: boolean;
+    };
+    result: { path: string; photos: number; files: number };
   };
 
   'jobs.list': { args: Record<string, never>; result: JobInfo[] };

@@ -1,6 +1,7 @@
 import type { Db } from '../store/database.ts';
 import { loadEmbeddings } from '../store/embeddings.ts';
 import { resolveModel } from '../store/models.ts';
+import { tagsOfImages } from '../store/tags.ts';
 import { DEFAULT_K, DEFAULT_TEMPERATURE, knnClassify } from './knn-classifier.ts';
 import type { KnnEngine } from './knn-graph.ts';
 
@@ -16,6 +17,11 @@ export interface KnnEvaluationOptions {
   split?: number;
   /** Which photos a split holds out (the same seed, the same split). */
   seed?: number;
+  /**
+   * Where classes come from: the first folder under the registered folder, or the person's tags
+   * (photos with exactly one tag; a few dozen per tag are enough to compare two models).
+   */
+  labels?: 'folders' | 'tags';
   engine?: KnnEngine;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -33,13 +39,14 @@ export interface KnnEvaluation {
   status: 'evaluated';
   model: { id: number; name: string };
   protocol: 'leave-one-out' | 'held-out';
+  labels: 'folders' | 'tags';
   k: number;
   temperature: number;
   /** Class names (first folder under the registered folder), sorted; indices below refer to them. */
   classes: string[];
   trainCount: number;
   testCount: number;
-  /** Embedded photos that sit directly in a registered folder, so have no class. */
+  /** Embedded photos without a class: directly in a registered folder, or with no tag or several tags. */
   unlabelled: number;
   /** Percent, as eval_knn.py reports. */
   top1: number;
@@ -74,8 +81,8 @@ export async function evaluateKnn(
   if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive whole number (got ${k}).`);
   if (!(temperature > 0)) throw new Error(`--T must be positive (got ${temperature}).`);
   const { imageIds, dim, vectors } = loadEmbeddings(db, model.id);
-  const relPath = db.prepare('SELECT rel_path AS relPath FROM images WHERE id = ?');
-  const classNames = Array.from(imageIds, (id) => classOf((relPath.get(id) as { relPath: string }).relPath));
+  const fromTags = options.labels === 'tags';
+  const classNames = fromTags ? classesFromTags(db, imageIds) : classesFromFolders(db, imageIds);
   const classes = [...new Set(classNames.filter((c): c is string => c !== null))].sort();
   if (imageIds.length === 0) {
     return {
@@ -90,8 +97,9 @@ export async function evaluateKnn(
       status: 'skipped',
       model: modelRef,
       classes,
-      reason:
-        classes.length === 0
+      reason: fromTags
+        ? `${classes.length === 0 ? 'No photo has exactly one tag' : `Only one tag (${classes[0]}) is on photos with a single tag`}: evaluating from tags needs at least two tags, each on some photos (\`dinoscope tag add\`).`
+        : classes.length === 0
           ? 'No class folders: k-NN evaluation needs photos sorted into folders named by class (e.g. photos/cats/…, photos/dogs/…).'
           : `Only one class folder (${classes[0]}): k-NN evaluation needs at least two.`,
     };
@@ -145,6 +153,7 @@ export async function evaluateKnn(
     status: 'evaluated',
     model: modelRef,
     protocol: test === null ? 'leave-one-out' : 'held-out',
+    labels: fromTags ? 'tags' : 'folders',
     k,
     temperature,
     classes,
@@ -162,6 +171,20 @@ export async function evaluateKnn(
     confusion,
     engine: result.engine,
   };
+}
+
+function classesFromFolders(db: Db, imageIds: Int32Array): (string | null)[] {
+  const relPath = db.prepare('SELECT rel_path AS relPath FROM images WHERE id = ?');
+  return Array.from(imageIds, (id) => classOf((relPath.get(id) as { relPath: string }).relPath));
+}
+
+/** A photo's class is its tag when it has exactly one: several tags make it ambiguous for a top-1 score. */
+function classesFromTags(db: Db, imageIds: Int32Array): (string | null)[] {
+  const tags = tagsOfImages(db);
+  return Array.from(imageIds, (id) => {
+    const list = tags.get(id);
+    return list?.length === 1 ? list[0] : null;
+  });
 }
 
 /**

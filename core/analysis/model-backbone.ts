@@ -29,7 +29,7 @@ export async function openModelBackbone(
   model: ModelRecord,
   options: SessionOptions & { size?: number; engine?: InferenceEngine } = {},
 ): Promise<ModelBackbone> {
-  const size = options.size ?? model.config.imgSize;
+  const size = options.size ?? model.config.embedSize ?? model.config.imgSize;
   if (!existsSync(model.weightsPath)) {
     throw new Error(
       `The weights of model "${model.name}" (${model.weightsPath}) are missing. Import or train it again, or delete it (\`dinoscope models delete ${model.id}\`).`,

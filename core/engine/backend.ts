@@ -3,11 +3,14 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { detectNvidiaGpu, type GpuProbe } from './gpu-probe.ts';
 import { installWasmKernelFixes } from './wasm-kernel-fixes.ts';
+import { installWebGpuGlobals, probeWebGpu, type WebGpuAdapterReport } from './webgpu-adapter.ts';
 
 /**
  * Picks the fastest TensorFlow.js backend that loads on this machine, in this order:
- * native TensorFlow with CUDA (`@tensorflow/tfjs-node-gpu`), native TensorFlow on the CPU
- * (`@tensorflow/tfjs-node`), WebAssembly with SIMD (`@tensorflow/tfjs-backend-wasm`), plain JS.
+ * native TensorFlow with CUDA (`@tensorflow/tfjs-node-gpu`), WebGPU on a hardware adapter
+ * (`@tensorflow/tfjs-backend-webgpu` on Dawn: Metal, Direct3D 12 or Vulkan), native TensorFlow on
+ * the CPU (`@tensorflow/tfjs-node`), WebAssembly with SIMD (`@tensorflow/tfjs-backend-wasm`), plain JS.
+ * A software WebGPU adapter is skipped unless WebGPU is asked for: it is slower than wasm.
  * The native packages are optional dependencies whose install downloads libtensorflow; when that
  * fails the package may be missing, or present without its binary (then `require` throws a plain
  * Error): every load error is caught, kept, and reported by `dinoscope doctor`.
@@ -15,20 +18,24 @@ import { installWasmKernelFixes } from './wasm-kernel-fixes.ts';
  * Gradients: the `@tensorflow/tfjs` umbrella (imported above) registers the gradient functions
  * that the bare tfjs-core bundle lacks.
  */
-export type BackendKind = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendKind = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   kind: BackendKind;
-  /** The tfjs backend name (`tensorflow`, `wasm`, `cpu`). */
+  /** The tfjs backend name (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfjsName: string;
   /** The npm package that provides it. */
   packageName: string;
   packageVersion: string;
   tfjsVersion: string;
-  /** True when TensorFlow runs ops on a CUDA device. */
+  /** True when TensorFlow.js computes on a GPU: CUDA, or a hardware (not software) WebGPU adapter. */
   usingGpu: boolean;
   /** Whether the machine has an NVIDIA GPU at all (independent of tfjs). */
   gpu: GpuProbe;
+  /** The WebGPU adapter Dawn offers (probed whichever backend won), and whether it is software. */
+  webgpu: WebGpuAdapterReport;
+  /** Why WebGPU trains or does not: used, skipped (and why), or not tried. */
+  webgpuChoice: string;
   /** WebAssembly SIMD in use (wasm only). */
   simd: boolean;
   /** Threads the backend computes with. */
@@ -53,8 +60,11 @@ export interface BackendCandidate {
   kind: BackendKind;
   packageName: string;
   tfjsName: string;
-  /** Loads and activates the backend; throws when it cannot. */
-  load(): Promise<void>;
+  /**
+   * Loads and activates the backend; throws when it cannot. `forced`: asked for by name, so a
+   * slow-but-correct variant (a software WebGPU adapter) is accepted.
+   */
+  load(forced?: boolean): Promise<void>;
 }
 
 const require = createRequire(import.meta.url);
@@ -65,6 +75,12 @@ const CANDIDATES: BackendCandidate[] = [
     packageName: '@tensorflow/tfjs-node-gpu',
     tfjsName: 'tensorflow',
     load: () => loadNative('@tensorflow/tfjs-node-gpu'),
+  },
+  {
+    kind: 'webgpu',
+    packageName: '@tensorflow/tfjs-backend-webgpu',
+    tfjsName: 'webgpu',
+    load: loadWebGpu,
   },
   {
     kind: 'tensorflow',
@@ -86,6 +102,20 @@ async function loadWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   await activate('wasm');
   installWasmKernelFixes();
+}
+
+async function loadWebGpu(forced = false): Promise<void> {
+  const adapter = await probeWebGpu();
+  if (!adapter.available) throw new Error(adapter.error ?? 'no WebGPU adapter');
+  if (adapter.software && !forced) {
+    throw new Error(
+      `the adapter is software (${adapter.vendor} ${adapter.device}), slower than the CPU backends; DINOSCOPE_BACKEND=webgpu uses it anyway`,
+    );
+  }
+  // The backend registers itself only when `navigator.gpu` exists at import.
+  await installWebGpuGlobals();
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await activate('webgpu');
 }
 
 async function activate(name: string): Promise<void> {
@@ -121,7 +151,7 @@ export async function chooseBackend(
   if (tried.length === 0) throw new Error(`Unknown backend ${prefer}.`);
   for (const candidate of tried) {
     try {
-      await candidate.load();
+      await candidate.load(prefer !== undefined);
     } catch (error) {
       skipped.push({
         kind: candidate.kind,
@@ -133,6 +163,11 @@ export async function chooseBackend(
     return describe(candidate, skipped, prefer !== undefined);
   }
   const reasons = skipped.map((s) => `${s.packageName}: ${s.error}`).join('; ');
+  if (prefer) {
+    const source =
+      process.env.DINOSCOPE_BACKEND === prefer ? `DINOSCOPE_BACKEND=${prefer}` : `The ${prefer} backend`;
+    throw new Error(`${source} was asked for but cannot be used here (${reasons}).`);
+  }
   throw new Error(`No TensorFlow.js backend could be loaded (${reasons}). Reinstall with \`npm ci\`.`);
 }
 
@@ -147,6 +182,7 @@ async function describe(
   forced: boolean,
 ): Promise<BackendInfo> {
   const gpu = detectNvidiaGpu();
+  const webgpu = await probeWebGpu();
   const backend = tf.backend() as { isUsingGpuDevice?: boolean };
   const usingGpu = candidate.kind === 'tensorflow-gpu' && backend.isUsingGpuDevice === true;
   const simd = candidate.kind === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
@@ -156,8 +192,10 @@ async function describe(
     packageName: candidate.packageName,
     packageVersion: packageVersion(candidate.packageName),
     tfjsVersion: tf.version.tfjs,
-    usingGpu,
+    usingGpu: usingGpu || (candidate.kind === 'webgpu' && !webgpu.software),
     gpu,
+    webgpu,
+    webgpuChoice: webgpuChoice(candidate.kind, skipped, forced),
     simd,
     threads: await threadCount(candidate.kind),
     reason: forced
@@ -166,8 +204,16 @@ async function describe(
         ? 'the fastest backend, and it loaded'
         : `the fastest that loaded (${skipped.map((s) => s.packageName).join(', ')} did not)`,
     skipped,
-    advice: advice(candidate.kind, gpu, usingGpu),
+    advice: advice(candidate.kind, gpu, usingGpu, webgpu),
   };
+}
+
+function webgpuChoice(kind: BackendKind, skipped: BackendInfo['skipped'], forced: boolean): string {
+  if (kind === 'webgpu')
+    return forced ? 'used: requested by name' : 'used: a hardware adapter, the fastest backend that loaded';
+  const skip = skipped.find((s) => s.kind === 'webgpu');
+  if (skip) return `skipped: ${skip.error}`;
+  return forced ? `not tried: ${kind} was requested` : `not tried: ${kind} comes first`;
 }
 
 function packageVersion(packageName: string): string {
@@ -183,13 +229,20 @@ async function threadCount(kind: BackendKind): Promise<number> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     return wasm.getThreadsCount();
   }
-  // libtensorflow's intra-op pool uses every core by default; the JS backend runs on one.
-  return kind === 'cpu' ? 1 : availableParallelism();
+  // libtensorflow's intra-op pool uses every core by default; the JS backend runs on one, and
+  // WebGPU is driven from one thread (a software adapter's own threads are the driver's).
+  return kind === 'cpu' || kind === 'webgpu' ? 1 : availableParallelism();
 }
 
-function advice(kind: BackendKind, gpu: GpuProbe, usingGpu: boolean): string | null {
+function advice(
+  kind: BackendKind,
+  gpu: GpuProbe,
+  usingGpu: boolean,
+  webgpu: WebGpuAdapterReport,
+): string | null {
   const tfVersion = tf.version.tfjs;
   if (usingGpu) return null;
+  if (kind === 'webgpu' && !webgpu.software) return null;
   if (gpu.present) {
     return (
       `an NVIDIA GPU is present (${gpu.description}): install CUDA 11.8 and cuDNN 8.6, then ` +

@@ -3,11 +3,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
+import { probeWebGpu, type WebGpuAdapterReport } from './webgpu-adapter.ts';
 
 /**
  * ONNX Runtime for inference: loaded lazily (it is a native module and may be missing or broken
  * on a machine), with the fastest execution provider the platform has — CUDA where its libraries
- * were installed, DirectML on Windows, CoreML on macOS — and the CPU everywhere else.
+ * were installed, DirectML on Windows, CoreML on macOS, WebGPU (bundled in onnxruntime-node: Metal,
+ * Direct3D 12 or Vulkan) where a hardware adapter exists — and the CPU everywhere else.
  */
 export type OrtModule = typeof Ort;
 
@@ -48,7 +50,7 @@ export async function onnxRuntimeInfo(): Promise<OnnxRuntimeInfo> {
       note: `${ort.message}; embedding falls back to tfjs`,
     };
   }
-  const { providers, note } = preferredExecutionProviders(ort);
+  const { providers, note } = preferredExecutionProviders(ort, process.platform, await probeWebGpu());
   return { available: true, version: ort.env.versions?.node ?? null, executionProviders: providers, note };
 }
 
@@ -59,9 +61,15 @@ export async function describeOnnxRuntime(): Promise<string> {
   return `ONNX Runtime ${info.version}: ${info.executionProviders.join(' → ')}${info.note ? ` (${info.note})` : ''}`;
 }
 
+/**
+ * The providers to try, fastest first. `webgpu`: the adapter the webgpu package sees (the same
+ * drivers ONNX Runtime's own Dawn uses); a software one (lavapipe, SwiftShader) is slower than the
+ * CPU provider, so WebGPU is listed only for a hardware adapter.
+ */
 export function preferredExecutionProviders(
   ort: OrtModule,
   platform: NodeJS.Platform = process.platform,
+  webgpu: Pick<WebGpuAdapterReport, 'available' | 'software'> | null = null,
 ): { providers: string[]; note: string | null } {
   const backends = new Map(ort.listSupportedBackends().map((b) => [b.name, b.bundled]));
   const providers: string[] = [];
@@ -75,6 +83,13 @@ export function preferredExecutionProviders(
   }
   if (platform === 'win32' && backends.has('dml')) providers.push('dml');
   if (platform === 'darwin' && backends.has('coreml')) providers.push('coreml');
+  if (backends.has('webgpu') && webgpu?.available) {
+    if (!webgpu.software) providers.push('webgpu');
+    else {
+      const software = 'the only WebGPU adapter is software, slower than the CPU provider';
+      note = note ? `${note}; ${software}` : software;
+    }
+  }
   providers.push('cpu');
   return { providers, note };
 }
@@ -132,7 +147,9 @@ export async function createSession(
 ): Promise<{ session: Ort.InferenceSession; executionProvider: string; ort: OrtModule }> {
   const ort = await loadOnnxRuntime();
   if (ort instanceof Error) throw ort;
-  const providers = options.executionProviders ?? preferredExecutionProviders(ort).providers;
+  const providers =
+    options.executionProviders ??
+    preferredExecutionProviders(ort, process.platform, await probeWebGpu()).providers;
   let lastError: unknown = null;
   for (let i = 0; i < providers.length; i++) {
     const sessionOptions = sessionOptionsFor(providers.slice(i), options);

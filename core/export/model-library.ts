@@ -3,8 +3,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { NamedTensors } from '../engine/host-tensor.ts';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors.ts';
 import { checkBackbone } from '../model/infer-vit-config.ts';
-import { describeVit, type VitConfig } from '../model/vit-config.ts';
-import { type ImportOptions, importWeights } from '../model/weight-import.ts';
+import { describeVit, isDinov2, type VitConfig } from '../model/vit-config.ts';
+import { type ImportedWeights, type ImportOptions, importWeights } from '../model/weight-import.ts';
 import type { Db } from '../store/database.ts';
 import { libraryDataFolder } from '../store/library-location.ts';
 import { addModel, deleteModel, getModel, listModels, type ModelRecord } from '../store/models.ts';
@@ -31,6 +31,9 @@ export function backboneMetadata(config: VitConfig): Record<string, string> {
     num_heads: String(config.numHeads),
     mlp_ratio: String(config.mlpRatio),
     img_size: String(config.imgSize),
+    ...(isDinov2(config)
+      ? { num_register_tokens: String(config.registers ?? 0), layer_scale: String(!!config.layerScale) }
+      : {}),
   };
 }
 
@@ -38,10 +41,19 @@ export async function importModel(
   db: Db,
   libraryFile: string,
   file: string,
-  options: ImportOptions & { name?: string } = {},
+  options: ImportOptions & {
+    name?: string;
+    /** The name when none is given, made unique (default: the file name). */
+    defaultName?: string;
+    /** Throws when the weights are not what the caller expects (a catalogue entry's architecture). */
+    check?: (imported: ImportedWeights) => void;
+    /** Where the weights came from, recorded in the model's metadata (default: the file). */
+    source?: string;
+  } = {},
 ): Promise<{ model: ModelRecord; description: string }> {
   const imported = await importWeights(file, options);
-  const name = options.name ?? uniqueName(db, basename(file, extname(file)));
+  options.check?.(imported);
+  const name = options.name ?? uniqueName(db, options.defaultName ?? basename(file, extname(file)));
   if (listModels(db).some((m) => m.name === name)) {
     throw new Error(`A model named "${name}" exists already: choose another with --name.`);
   }
@@ -50,7 +62,7 @@ export async function importModel(
   const weightsPath = join(folder, `imported-${Date.now()}-${slug(name)}.safetensors`);
   writeSafetensors(weightsPath, imported.backbone, {
     ...backboneMetadata(imported.config),
-    source: resolve(file),
+    source: options.source ?? resolve(file),
   });
   try {
     const model = addModel(db, {
@@ -103,7 +115,17 @@ export function exportModel(
   if (format === 'safetensors') {
     if (resolve(output) === resolve(model.weightsPath))
       throw new Error(`${output} is the model's own weights file: choose another output.`);
-    writeSafetensors(output, backbone, { ...backboneMetadata(model.config), name: model.name });
+    // DINOv2's model holds an unused-at-inference mask_token: zeros let load_state_dict(strict=True) accept the file.
+    const exported: NamedTensors = isDinov2(model.config)
+      ? new Map([
+          ...backbone,
+          [
+            'mask_token',
+            { shape: [1, model.config.embedDim], data: new Float32Array(model.config.embedDim) },
+          ],
+        ])
+      : backbone;
+    writeSafetensors(output, exported, { ...backboneMetadata(model.config), name: model.name });
   } else if (format === 'onnx') {
     const size = options.size ?? model.config.imgSize;
     const temporary = `${output}.tmp-${process.pid}`;

@@ -13,6 +13,10 @@ import { interpolatedPositionEmbedding } from './position-interpolation.ts';
  *   [batch, heads, N, N] (the last block's softmax attention, N = 1 + patches).
  * Standard opset-17 operators only (Conv, MatMul, LayerNormalization, Softmax, Erf, …), so the file
  * runs in any ONNX runtime.
+ * DINOv2 backbones (`dinov2/models/vision_transformer.py`) differ in two places, both handled here:
+ * register tokens inserted after the CLS token once positions are added (they take part in
+ * attention but have no place in the image, so `last_attention` leaves their rows and columns
+ * out), and LayerScale, a per-channel factor on each residual branch.
  */
 export interface VitOnnxOptions {
   height: number;
@@ -41,7 +45,10 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
   const headDim = d / heads;
   const gridH = height / p;
   const gridW = width / p;
-  const tokens = 1 + gridH * gridW;
+  const registers = config.registers ?? 0;
+  /** Tokens inside the blocks; `last_attention` has 1 + gridH·gridW of them (no registers). */
+  const tokens = 1 + registers + gridH * gridW;
+  const imageTokens = 1 + gridH * gridW;
   const g = new OnnxGraphBuilder(`dino_vit_${d}x${config.depth}_p${p}_${width}x${height}`);
 
   const pixels = g.input(ONNX_INPUT, ['batch', 3, height, width]);
@@ -78,6 +85,31 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
     g.op('Concat', [cls, patchTokens], { axis: { int: 1 } }),
     g.initializer('pos_embed_interpolated', position),
   ]);
+  if (registers > 0) {
+    // [CLS, registers, patches], as DINOv2's prepare_tokens_with_masks: registers carry no position.
+    const registerShape = g.op('Concat', [batch, g.int64('registers_d', [registers, d])], {
+      axis: { int: 0 },
+    });
+    const slice = (start: number, end: number, name: string) =>
+      g.op('Slice', [
+        x,
+        g.int64(`${name}_start`, [start]),
+        g.int64(`${name}_end`, [end]),
+        g.int64(`${name}_axis`, [1]),
+      ]);
+    x = g.op(
+      'Concat',
+      [
+        slice(0, 1, 'cls_slice'),
+        g.op('Expand', [param('register_tokens'), registerShape]),
+        slice(1, imageTokens, 'patch_slice'),
+      ],
+      { axis: { int: 1 } },
+    );
+  }
+  /** DINOv2's LayerScale on a residual branch; DINO adds the branch as it is. */
+  const scaled = (branch: string, name: string) =>
+    config.layerScale ? g.op('Mul', [branch, param(`${name}.gamma`)]) : branch;
 
   const qkvShape = g.int64('qkv_shape', [0, tokens, 3, heads, headDim]);
   const mergedShape = g.int64('merged_shape', [0, tokens, d]);
@@ -110,13 +142,13 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
       g.op('Transpose', [g.op('MatMul', [attention, v])], { perm: { ints: [0, 2, 1, 3] } }),
       mergedShape,
     ]);
-    x = g.op('Add', [x, linear(context, `${block}.attn.proj`)]);
+    x = g.op('Add', [x, scaled(linear(context, `${block}.attn.proj`), `${block}.ls1`)]);
     // MLP with exact (erf) GELU, as nn.GELU.
     const hidden = linear(layerNorm(x, `${block}.norm2`), `${block}.mlp.fc1`);
     // x·½(1 + erf(x/√2)) in the operator order PyTorch exports, which ONNX Runtime fuses into one Gelu.
     const erf = g.op('Add', [g.op('Erf', [g.op('Div', [hidden, sqrt2])]), one]);
     const gelu = g.op('Mul', [g.op('Mul', [hidden, erf]), half]);
-    x = g.op('Add', [x, linear(gelu, `${block}.mlp.fc2`)]);
+    x = g.op('Add', [x, scaled(linear(gelu, `${block}.mlp.fc2`), `${block}.ls2`)]);
   }
   const normed = layerNorm(x, 'norm');
   const clsOut = g.op(
@@ -127,7 +159,15 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
     },
   );
   g.output(clsOut, ONNX_OUTPUTS.cls, ['batch', d]);
-  g.output(lastAttention, ONNX_OUTPUTS.lastAttention, ['batch', heads, tokens, tokens]);
+  if (registers > 0) {
+    // The CLS token and the patches only, so attention maps read the same as DINO's.
+    const kept = new BigInt64Array(imageTokens);
+    for (let i = 1; i < imageTokens; i++) kept[i] = BigInt(registers + i);
+    const index = g.initializer('image_token_index', { shape: [imageTokens], data: kept });
+    const rows = g.op('Gather', [lastAttention, index], { axis: { int: 2 } });
+    lastAttention = g.op('Gather', [rows, index], { axis: { int: 3 } });
+  }
+  g.output(lastAttention, ONNX_OUTPUTS.lastAttention, ['batch', heads, imageTokens, imageTokens]);
   return g.serialize({
     docString: 'DINO ViT backbone (facebookresearch/dino vision_transformer.py), written by dinoscope.',
     metadata: {
@@ -137,6 +177,8 @@ export function buildVitOnnx(config: VitConfig, weights: NamedTensors, options: 
       patch_size: String(p),
       mlp_ratio: String(config.mlpRatio),
       img_size: String(config.imgSize),
+      registers: String(registers),
+      layer_scale: String(!!config.layerScale),
       input_height: String(height),
       input_width: String(width),
     },

@@ -240,6 +240,7 @@ const changedBy: Partial<Record<JobKind, Extract<ApiEvent, { type: 'library-chan
   scan: 'images',
   train: 'models',
   'import-weights': 'models',
+  'fetch-weights': 'models',
   embed: 'embeddings',
   map: 'map',
 };
@@ -289,6 +290,8 @@ const hints: Record<JobKind, string> = {
     'Press Resume to continue from the last checkpoint. If it keeps failing, try a smaller preset (quick or cpu) or a smaller batch.',
   'import-weights':
     'Check that the file is a DINO checkpoint (.pth or .safetensors) with the official or Hugging Face tensor names.',
+  'fetch-weights':
+    'Check the internet connection (and HTTPS_PROXY if you use a proxy), then press Resume: the download continues where it stopped.',
   embed: 'Press Resume: photos already embedded are kept and not embedded again.',
   map: 'Press Resume to compute the map again.',
   duplicates: 'Try again; if it keeps failing, recompute the embeddings.',

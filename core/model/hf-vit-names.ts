@@ -1,9 +1,10 @@
 import type { HostTensor, NamedTensors } from '../engine/host-tensor.ts';
 
 /**
- * Hugging Face `ViTModel` weights (`facebook/dino-vits16` and friends) under the official DINO
- * names. The layers are the same; HF keeps query, key and value as three Linear layers where
- * DINO has one `qkv` (rows: all of q, then k, then v; heads contiguous inside each).
+ * Hugging Face `ViTModel` weights (`facebook/dino-vits16` and friends) and `Dinov2Model` /
+ * `Dinov2WithRegistersModel` weights (`facebook/dinov2-small`, …) under the official DINO and
+ * DINOv2 names. The layers are the same; HF keeps query, key and value as three Linear layers
+ * where DINO has one `qkv` (rows: all of q, then k, then v; heads contiguous inside each).
  */
 
 const SINGLE_NAMES: [RegExp, string][] = [
@@ -16,14 +17,23 @@ const SINGLE_NAMES: [RegExp, string][] = [
   [/^encoder\.layer\.(\d+)\.intermediate\.dense\.(weight|bias)$/, 'blocks.$1.mlp.fc1.$2'],
   [/^encoder\.layer\.(\d+)\.output\.dense\.(weight|bias)$/, 'blocks.$1.mlp.fc2.$2'],
   [/^layernorm\.(weight|bias)$/, 'norm.$1'],
+  // Dinov2Model: pre-norms named as in the official code, LayerScale, registers.
+  [/^embeddings\.register_tokens$/, 'register_tokens'],
+  [/^encoder\.layer\.(\d+)\.(norm1|norm2)\.(weight|bias)$/, 'blocks.$1.$2.$3'],
+  [/^encoder\.layer\.(\d+)\.mlp\.(fc1|fc2)\.(weight|bias)$/, 'blocks.$1.mlp.$2.$3'],
+  [/^encoder\.layer\.(\d+)\.layer_scale1\.lambda1$/, 'blocks.$1.ls1.gamma'],
+  [/^encoder\.layer\.(\d+)\.layer_scale2\.lambda1$/, 'blocks.$1.ls2.gamma'],
 ];
 const QKV = /^encoder\.layer\.(\d+)\.attention\.attention\.(query|key|value)\.(weight|bias)$/;
 /** Parts of a HF checkpoint that are not the backbone DINO embeds with. */
 const NOT_BACKBONE = /^(pooler\.|classifier\.|embeddings\.mask_token$)/;
 
-/** True when the names are HF ViT names (with or without a `vit.` prefix). */
+/** The prefix a task model (`ViTForImageClassification`, `Dinov2ForImageClassification`) puts on the backbone. */
+const MODEL_PREFIX = /^(vit|dinov2)\./;
+
+/** True when the names are HF ViT or Dinov2 names (with or without a `vit.`/`dinov2.` prefix). */
 export function isHuggingFaceVit(names: Iterable<string>): boolean {
-  for (const name of names) if (/^(vit\.)?embeddings\.cls_token$/.test(name)) return true;
+  for (const name of names) if (/^((vit|dinov2)\.)?embeddings\.cls_token$/.test(name)) return true;
   return false;
 }
 
@@ -36,7 +46,7 @@ export function fromHuggingFaceVit(
   const parts = new Map<string, Partial<Record<'query' | 'key' | 'value', HostTensor>>>();
   const dropped: string[] = [];
   for (const [fullName, tensor] of tensors) {
-    const name = fullName.replace(/^vit\./, '');
+    const name = fullName.replace(MODEL_PREFIX, '');
     if (NOT_BACKBONE.test(name)) {
       dropped.push(fullName);
       continue;
@@ -52,7 +62,10 @@ export function fromHuggingFaceVit(
     const rule = SINGLE_NAMES.find(([pattern]) => pattern.test(name));
     if (!rule) {
       throw new Error(
-        `${source}: unexpected tensor ${fullName}: not part of a Hugging Face ViTModel backbone.`,
+        `${source}: unexpected tensor ${fullName}: not part of a Hugging Face ViTModel or Dinov2Model backbone` +
+          (/\.mlp\.weights_(in|out)\./.test(name)
+            ? ' that dinoscope runs (SwiGLU MLPs, as in ViT-g, are not supported).'
+            : '.'),
       );
     }
     backbone.set(name.replace(rule[0], rule[1]), tensor);

@@ -48,6 +48,17 @@ export function inferVitConfig(
   }
   if (depth === 0) throw new Error(`${source}: no transformer blocks (blocks.N.…) found.`);
   const hidden = shapeOf('blocks.0.mlp.fc1.weight')[0];
+  const registerShape = shapes.get('register_tokens');
+  const registers = registerShape?.[1] ?? 0;
+  if (
+    registerShape &&
+    (registerShape.length !== 3 || registerShape[0] !== 1 || registerShape[2] !== embedDim)
+  ) {
+    throw new Error(
+      `${source}: register_tokens has shape [${registerShape}], expected [1, registers, ${embedDim}].`,
+    );
+  }
+  const layerScale = shapes.has('blocks.0.ls1.gamma');
   const numHeads = options.numHeads ?? embedDim / PUBLISHED_HEAD_WIDTH;
   if (!Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
     throw new Error(
@@ -55,8 +66,21 @@ export function inferVitConfig(
         '(published DINO models use 64-wide heads); give it explicitly (--heads N).',
     );
   }
-  return { patchSize, embedDim, depth, numHeads, mlpRatio: hidden / embedDim, imgSize: grid * patchSize };
+  const config: VitConfig = {
+    patchSize,
+    embedDim,
+    depth,
+    numHeads,
+    mlpRatio: hidden / embedDim,
+    imgSize: grid * patchSize,
+  };
+  if (!layerScale && registers === 0) return config;
+  // DINOv2: its positions are trained at 518 px; photos are embedded at 224 as its evaluation does.
+  return { ...config, layerScale, registers, embedSize: DINOV2_EMBED_SIZE };
 }
+
+/** DINOv2's evaluation crop (resize 256, centre crop 224), a multiple of its patch 14 (16 × 14). */
+const DINOV2_EMBED_SIZE = 224;
 
 /** The exact tensor names and shapes of a backbone, as the official `VisionTransformer` has them. */
 export function backboneShapes(config: VitConfig): Map<string, number[]> {
@@ -69,6 +93,7 @@ export function backboneShapes(config: VitConfig): Map<string, number[]> {
     ['patch_embed.proj.weight', [d, 3, config.patchSize, config.patchSize]],
     ['patch_embed.proj.bias', [d]],
   ]);
+  if ((config.registers ?? 0) > 0) shapes.set('register_tokens', [1, config.registers ?? 0, d]);
   for (let i = 0; i < config.depth; i++) {
     const block = `blocks.${i}`;
     shapes.set(`${block}.norm1.weight`, [d]);
@@ -83,6 +108,10 @@ export function backboneShapes(config: VitConfig): Map<string, number[]> {
     shapes.set(`${block}.mlp.fc1.bias`, [hidden]);
     shapes.set(`${block}.mlp.fc2.weight`, [d, hidden]);
     shapes.set(`${block}.mlp.fc2.bias`, [d]);
+    if (config.layerScale) {
+      shapes.set(`${block}.ls1.gamma`, [d]);
+      shapes.set(`${block}.ls2.gamma`, [d]);
+    }
   }
   shapes.set('norm.weight', [d]);
   shapes.set('norm.bias', [d]);

@@ -20,7 +20,7 @@ import {
   type DropPathMasks,
   trainingBlock,
 } from './transformer-block.ts';
-import type { VitConfig } from './vit-config.ts';
+import { describeVit, isDinov2, type VitConfig } from './vit-config.ts';
 
 /**
  * The reference `VisionTransformer` (facebookresearch/dino `vision_transformer.py`): patch
@@ -42,6 +42,14 @@ export class VisionTransformer {
   ) {
     if (config.embedDim % config.numHeads !== 0) {
       throw new Error(`embedDim ${config.embedDim} is not divisible by numHeads ${config.numHeads}.`);
+    }
+    if (isDinov2(config)) {
+      // DINOv2 models run on ONNX Runtime only (core/export/vit-onnx.ts): LayerScale and register
+      // tokens are not in this training model, and training from DINOv2 is not offered.
+      throw new Error(
+        `${describeVit(config)} runs on ONNX Runtime only; the TensorFlow.js model holds DINO ViTs. ` +
+          'Check `dinoscope doctor` for why ONNX Runtime did not load.',
+      );
     }
     this.config = config;
     this.parameters = new ParameterSet(vitParameterSpecs(config), {

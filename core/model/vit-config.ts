@@ -15,6 +15,23 @@ export interface VitConfig {
   mlpRatio: number;
   /** Input side the position embeddings were trained for; other sizes interpolate them. */
   imgSize: number;
+  /**
+   * DINOv2: a learned per-channel scale on each residual branch (`ls1.gamma`, `ls2.gamma`).
+   * Absent or false for DINO, whose blocks add the branches unscaled.
+   */
+  layerScale?: boolean;
+  /** DINOv2 with registers: learned tokens placed after the CLS token (`register_tokens`); absent is 0. */
+  registers?: number;
+  /**
+   * Side photos are embedded at when it differs from imgSize: DINOv2's position embeddings are
+   * trained for 518 px, but it is evaluated (and fast enough on a CPU) at 224 like DINO.
+   */
+  embedSize?: number;
+}
+
+/** True for the DINOv2 block layout (LayerScale and/or register tokens). */
+export function isDinov2(config: VitConfig): boolean {
+  return !!config.layerScale || (config.registers ?? 0) > 0;
 }
 
 export type VitArch = 'vit_tiny' | 'vit_small' | 'vit_base';
@@ -37,7 +54,10 @@ export function describeVit(config: VitConfig): string {
     const s = ARCH_SHAPES[a];
     return s.embedDim === config.embedDim && s.depth === config.depth && s.numHeads === config.numHeads;
   });
-  return arch
+  const name = arch
     ? `${arch}/${config.patchSize}`
     : `vit(dim ${config.embedDim}, depth ${config.depth}, heads ${config.numHeads}, patch ${config.patchSize})`;
+  if (!isDinov2(config)) return name;
+  const registers = config.registers ?? 0;
+  return `dinov2 ${name}${registers > 0 ? ` + ${registers} registers` : ''}`;
 }

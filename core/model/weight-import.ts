@@ -13,8 +13,9 @@ import { describeVit, type VitConfig } from './vit-config.ts';
  * - PyTorch `.pth`: backbone-only state dicts (`dino_deitsmall16_pretrain.pth`) and full training
  *   checkpoints (`student` with a `module.` prefix, `teacher`, optimizer, args…), of which we take
  *   the teacher, as DINO's own evaluation does;
- * - safetensors with the official names, with Hugging Face `ViTModel` names, or a dinoscope
- *   training state (`teacher.backbone.…`).
+ * - DINOv2 backbones (`dinov2_vits14_pretrain.pth`, with or without registers);
+ * - safetensors with the official names, with Hugging Face `ViTModel` or `Dinov2Model` names, or
+ *   a dinoscope training state (`teacher.backbone.…`).
  * The architecture comes from the shapes; anything else is an error naming the file and tensor.
  */
 export interface ImportedWeights {
@@ -121,14 +122,16 @@ async function readPytorchWeights(file: string, options: ImportOptions): Promise
       return {
         backbone,
         head: null,
-        what: 'backbone (Hugging Face ViTModel names)',
+        what: huggingFaceWhat(backbone),
         numHeads: huggingFaceHeads(file),
-        note: dropped.length > 0 ? `ignoring ${dropped.join(', ')}` : undefined,
+        note: ignoring(dropped),
       };
     }
-    const { backbone: backboneRefs, head: headRefs } = splitBackboneAndHead(tensors);
+    const { backbone: backboneRefs, head: headRefs, dropped } = splitBackboneAndHead(tensors);
     const backbone = await read(backboneRefs);
     const head = headRefs.size > 0 ? await read(headRefs) : null;
+    const ignored = ignoring(dropped);
+    if (ignored) notes.push(ignored);
     return { backbone, head, what, note: notes.join(', ') || undefined };
   } finally {
     checkpoint.close();
@@ -144,9 +147,9 @@ function readSafetensorsWeights(file: string, options: ImportOptions): FoundWeig
     return {
       backbone,
       head: null,
-      what: 'backbone (Hugging Face ViTModel names)',
+      what: huggingFaceWhat(backbone),
       numHeads,
-      note: dropped.length > 0 ? `ignoring ${dropped.join(', ')}` : undefined,
+      note: ignoring(dropped),
     };
   }
   // A dinoscope training state holds student, teacher and optimizer: take the chosen network.
@@ -156,27 +159,45 @@ function readSafetensorsWeights(file: string, options: ImportOptions): FoundWeig
     for (const [name, tensor] of tensors) {
       if (name.startsWith(`${network}.`)) chosen.set(name.slice(network.length + 1), tensor);
     }
-    const { backbone, head } = splitBackboneAndHead(chosen);
-    return { backbone, head: head.size > 0 ? head : null, what: `${network} backbone`, numHeads };
+    const { backbone, head, dropped } = splitBackboneAndHead(chosen);
+    return {
+      backbone,
+      head: head.size > 0 ? head : null,
+      what: `${network} backbone`,
+      numHeads,
+      note: ignoring(dropped),
+    };
   }
-  const { backbone, head } = splitBackboneAndHead(tensors);
-  return { backbone, head: head.size > 0 ? head : null, what: 'backbone', numHeads };
+  const { backbone, head, dropped } = splitBackboneAndHead(tensors);
+  return { backbone, head: head.size > 0 ? head : null, what: 'backbone', numHeads, note: ignoring(dropped) };
 }
 
-/** `module.` (distributed wrapper) goes; `backbone.` and `head.` split the MultiCropWrapper. */
+/**
+ * `module.` (distributed wrapper) goes; `backbone.` and `head.` split the MultiCropWrapper.
+ * DINOv2 names are brought to one layout: its training-only `mask_token` is dropped, and
+ * chunked blocks (`blocks.<chunk>.<index>.…`, written with `block_chunks` > 0) are numbered flat.
+ */
 function splitBackboneAndHead<T>(tensors: Map<string, T>): {
   backbone: Map<string, T>;
   head: Map<string, T>;
+  dropped: string[];
 } {
   const backbone = new Map<string, T>();
   const head = new Map<string, T>();
+  const dropped: string[] = [];
   for (const [fullName, tensor] of tensors) {
     const name = fullName.replace(/^module\./, '');
     if (name.startsWith('head.')) head.set(name.slice('head.'.length), tensor);
-    else backbone.set(name.replace(/^backbone\./, ''), tensor);
+    else {
+      const inner = name.replace(/^backbone\./, '').replace(/^blocks\.\d+\.(\d+)\./, 'blocks.$1.');
+      if (inner === 'mask_token') dropped.push(fullName);
+      else backbone.set(inner, tensor);
+    }
   }
-  return { backbone, head };
+  return { backbone, head, dropped };
 }
+
+const ignoring = (dropped: string[]) => (dropped.length > 0 ? `ignoring ${dropped.join(', ')}` : undefined);
 
 /** A DINOHead: Linear layers `mlp.N` from the backbone width, then the weight-normed last layer. */
 function checkHead(head: NamedTensors, config: VitConfig, source: string): void {
@@ -193,6 +214,12 @@ function checkHead(head: NamedTensors, config: VitConfig, source: string): void 
   for (const name of ['last_layer.weight_g', 'last_layer.weight_v']) {
     if (!head.has(name)) throw new Error(`${source}: missing tensor head.${name} of the DINO head.`);
   }
+}
+
+function huggingFaceWhat(backbone: NamedTensors): string {
+  return backbone.has('blocks.0.ls1.gamma')
+    ? 'backbone (Hugging Face Dinov2Model names)'
+    : 'backbone (Hugging Face ViTModel names)';
 }
 
 /** A downloaded Hugging Face model folder: its weights file (safetensors preferred). */

@@ -4,6 +4,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import type { DuplicateReport } from '../analysis/duplicates.ts';
 import { releaseEmbeddingIndexes } from '../analysis/embedding-index.ts';
 import { nearestToImage } from '../analysis/neighbors.ts';
+import { suggestTags, type TagSuggestions } from '../analysis/tag-suggestions.ts';
 import type {
   ApiArgs,
   ApiEvent,
@@ -12,6 +13,7 @@ import type {
   JobInfo,
   MediaKind,
   ModelSummary,
+  PhotoFilter,
   TrainingMetric,
   TrainingRunSummary,
 } from '../api.ts';
@@ -25,10 +27,15 @@ import { embeddingsFingerprint } from '../store/embeddings.ts';
 import { listFolders } from '../store/folders.ts';
 import { getImage } from '../store/images.ts';
 import { getModel, listModels } from '../store/models.ts';
+import { filterPhotos, isEmptyFilter } from '../store/photo-filter.ts';
 import { getRun, listRuns, modelIdOfRun } from '../store/runs.ts';
+import { addTag, deleteTag, listTags, removeTag, renameTag, undoLastTagOperation } from '../store/tags.ts';
 import { TRAINING_PRESETS } from '../training/presets.ts';
 import { readRunLog } from '../training/run-log.ts';
+import { findPublishedWeights } from '../weights/published-weights.ts';
+import { hasUsableGpu, weightsCatalogue } from '../weights/weights-catalogue-view.ts';
 import { ApiFailure } from './api-failure.ts';
+import { mapFacts } from './map-facts.ts';
 import { MapQueries } from './map-queries.ts';
 import { PhotoPreviews } from './photo-previews.ts';
 
@@ -65,6 +72,10 @@ export class DinoscopeService {
   private readonly db: Db;
   private readonly previews = new PhotoPreviews();
   private readonly maps: MapQueries;
+  /** Probed once, on the first catalogue request (it runs nvidia-smi). */
+  private usableGpu: boolean | undefined;
+  /** The last suggestions per model, reused while neither the embeddings nor the tags change. */
+  private readonly suggestions = new Map<number, { key: string; result: Promise<TagSuggestions> }>();
 
   constructor(private readonly options: ServiceOptions) {
     this.db = openDatabase(options.libraryFile);
@@ -240,9 +251,14 @@ export class DinoscopeService {
                i.size, i.format, i.captured_at AS capturedAt, i.error
              FROM images i JOIN folders f ON f.id = i.folder_id WHERE i.id = ?`,
           )
-          .get(imageId) as ApiResult<'library.image'> | undefined;
+          .get(imageId) as Omit<ApiResult<'library.image'>, 'tags'> | undefined;
         if (!row) throw new ApiFailure(`No photo with id ${imageId} in the library.`, 'Rescan the library.');
-        return row;
+        const tags = db
+          .prepare(
+            `SELECT t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = ? ORDER BY t.name COLLATE NOCASE`,
+          )
+          .all(imageId) as { name: string }[];
+        return { ...row, tags: tags.map((t) => t.name) };
       },
 
       'library.errors': () => listErrors(db).map(({ id, path, reason }) => ({ id, path, reason })),
@@ -319,6 +335,26 @@ export class DinoscopeService {
             ...(heads ? ['--heads', String(heads)] : []),
           ],
           resumeArgs: null,
+        });
+      },
+
+      'weights.catalogue': () => {
+        this.usableGpu ??= hasUsableGpu();
+        return weightsCatalogue(this.usableGpu);
+      },
+
+      'weights.fetch': ({ key, name }) => {
+        const entry = findPublishedWeights(key);
+        if (!entry) {
+          throw new ApiFailure(`No published weights named "${key}".`, 'Choose one from the list.');
+        }
+        const args = ['weights', 'fetch', entry.key, ...(name ? ['--name', name] : [])];
+        return this.startJob({
+          kind: 'fetch-weights',
+          title: `Fetching ${entry.title}`,
+          args,
+          // The download resumes from its .partial file (HTTP Range).
+          resumeArgs: args,
         });
       },
 
@@ -445,10 +481,107 @@ export class DinoscopeService {
         return { path, count: lines.length - 1 };
       },
 
+      'tags.list': () => listTags(db).map(({ id, name, count }) => ({ id, name, count })),
+      'tags.add': ({ name, imageIds, source }) =>
+        tagFailure(() => {
+          const { tag, added } = addTag(db, name, imageIds, source ?? 'manual');
+          return { tag: { id: tag.id, name: tag.name, count: tag.count }, added };
+        }),
+      'tags.remove': ({ name, imageIds }) => tagFailure(() => removeTag(db, name, imageIds)),
+      'tags.rename': ({ from, to }) =>
+        tagFailure(() => {
+          const tag = renameTag(db, from, to);
+          return { id: tag.id, name: tag.name, count: tag.count };
+        }),
+      'tags.delete': ({ name }) => tagFailure(() => deleteTag(db, name)),
+      'tags.undo': () => tagFailure(() => ({ undone: undoLastTagOperation(db)?.description ?? null })),
+
+      'tags.suggestions': async ({ modelId, limit }) => {
+        this.requireModel(modelId);
+        const result = await this.tagSuggestions(modelId);
+        return {
+          tagged: result.tagged,
+          total: result.suggestions.length,
+          suggestions: result.suggestions.slice(0, limit),
+        };
+      },
+
+      'map.facts': ({ modelId }) => {
+        const map = this.maps.map(modelId, embeddingsFingerprint(db, modelId));
+        return mapFacts(db, map?.points.imageIds ?? []);
+      },
+
+      'photos.filter': ({ modelId, filter }) => ({ imageIds: filterPhotos(db, filter, { modelId }) }),
+
+      'select.photos': async ({ modelId, count, perCluster, filter }) => {
+        this.requireModel(modelId);
+        const { selectPhotos } = await import('../analysis/photo-selection.ts');
+        const selection = await selectPhotos(db, { model: modelId, count, perCluster, filter });
+        return { imageIds: selection.imageIds, exhausted: selection.exhausted, coverage: selection.coverage };
+      },
+
+      'export.labels': async ({ modelId, format, path, imageIds, filter, suggestions, copy }) => {
+        const model = this.requireModel(modelId);
+        const { exportLabels } = await import('../export/label-export.ts');
+        const suggested = suggestions ? (await this.tagSuggestions(modelId)).suggestions : undefined;
+        try {
+          const result = exportLabels(db, {
+            format,
+            output: path,
+            imageIds: this.photosOf(modelId, imageIds, filter),
+            suggestions: suggested,
+            copy,
+            model: { id: model.id, name: model.name },
+          });
+          return { path: result.output, photos: result.photos, files: result.files };
+        } catch (error) {
+          throw new ApiFailure((error as Error).message, 'Choose another path, or a new empty folder.');
+        }
+      },
+
       'jobs.list': () => this.jobs.list(),
       'jobs.cancel': ({ jobId }) => this.jobs.cancel(jobId),
       'jobs.resume': ({ jobId }) => this.jobs.resume(jobId),
     };
+  }
+
+  /** Suggestions for a model, computed again only when its embeddings or any tag changed. */
+  private tagSuggestions(modelId: number): Promise<TagSuggestions> {
+    const tags = this.db
+      .prepare(
+        'SELECT count(*) AS n, total(image_id * 31 + tag_id) AS sum, max(created_at) AS last FROM image_tags',
+      )
+      .get() as { n: number; sum: number; last: number | null };
+    const names = listTags(this.db)
+      .map((t) => `${t.id}:${t.name}`)
+      .join('|');
+    const key = `${embeddingsFingerprint(this.db, modelId)}/${tags.n}:${tags.sum}:${tags.last}/${names}`;
+    const cached = this.suggestions.get(modelId);
+    if (cached?.key === key) return cached.result;
+    const result = suggestTags(this.db, { model: modelId });
+    result.catch(() => this.suggestions.delete(modelId));
+    this.suggestions.set(modelId, { key, result });
+    return result;
+  }
+
+  /** The photos a request names: its ids (inside the filter, when both are given), else the filter's. */
+  private photosOf(
+    modelId: number,
+    imageIds: number[] | undefined,
+    filter: PhotoFilter | undefined,
+  ): number[] {
+    const filtered = filter && !isEmptyFilter(filter) ? filterPhotos(this.db, filter, { modelId }) : null;
+    if (!imageIds) {
+      return (
+        filtered ??
+        (
+          this.db.prepare("SELECT id FROM images WHERE status = 'ok' ORDER BY id").all() as { id: number }[]
+        ).map((row) => row.id)
+      );
+    }
+    if (!filtered) return imageIds;
+    const inside = new Set(filtered);
+    return imageIds.filter((id) => inside.has(id));
   }
 
   private requireDialogs(): NativeDialogs {
@@ -462,6 +595,15 @@ export class DinoscopeService {
 export function isInside(folder: string, file: string): boolean {
   const rel = relative(folder, file);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** A tag store refusal (unknown tag, bad name, clash) as a failure the UI shows with what to do. */
+function tagFailure<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw new ApiFailure((error as Error).message, 'Check the tag name and try again.');
+  }
 }
 
 function csvField(value: string): string {

@@ -94,6 +94,28 @@ const absolutePath: Check = (value, where) => {
   return path;
 };
 
+const boolean: Check = (value, where) => {
+  if (typeof value !== 'boolean') throw new InvalidRequest(`${where} must be true or false.`);
+  return value;
+};
+const tagName = text(100);
+/** ISO 8601 dates as a timeline brush gives them (`2024`, `2024-05`, `2024-05-01T10:00:00`). */
+const isoDate: Check = (value, where) => {
+  const date = text(40)(value, where) as string;
+  if (!/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+)?)?)?$/.test(date))
+    throw new InvalidRequest(`${where} must be an ISO date such as 2024-05-01, not "${date}".`);
+  return date;
+};
+const photoFilter = object({
+  clusters: optional(list(integer(-1, 1_000_000), 10_000)),
+  folders: optional(list(absolutePath, 1000)),
+  formats: optional(list(text(16), 20)),
+  tags: optional(list(tagName, 1000)),
+  untagged: optional(boolean),
+  capturedFrom: optional(isoDate),
+  capturedTo: optional(isoDate),
+});
+
 const schemas: { [K in ApiRequestName]: Check } = {
   'app.info': none,
   'library.status': none,
@@ -131,6 +153,8 @@ const schemas: { [K in ApiRequestName]: Check } = {
     name: optional(text(200)),
     heads: optional(integer(1, 64)),
   }),
+  'weights.catalogue': none,
+  'weights.fetch': object({ key: text(64), name: optional(text(200)) }),
   'embed.start': object({ modelId: id }),
   'map.start': object({ modelId: id }),
   'map.get': object({ modelId: id }),
@@ -140,6 +164,34 @@ const schemas: { [K in ApiRequestName]: Check } = {
   'export.features': object({ modelId: id, format: oneOf('npy', 'parquet', 'csv'), path: absolutePath }),
   'export.model': object({ modelId: id, format: oneOf('onnx', 'safetensors'), path: absolutePath }),
   'export.selection': object({ modelId: id, imageIds: list(id, 1_000_000, 1), path: absolutePath }),
+  'tags.list': none,
+  'tags.add': object({
+    name: tagName,
+    imageIds: list(id, 1_000_000, 1),
+    source: optional(oneOf('manual', 'accepted')),
+  }),
+  'tags.remove': object({ name: tagName, imageIds: list(id, 1_000_000, 1) }),
+  'tags.rename': object({ from: tagName, to: tagName }),
+  'tags.delete': object({ name: tagName }),
+  'tags.undo': none,
+  'tags.suggestions': object({ modelId: id, limit: integer(1, 1_000_000) }),
+  'map.facts': object({ modelId: id }),
+  'photos.filter': object({ modelId: id, filter: photoFilter }),
+  'select.photos': object({
+    modelId: id,
+    count: integer(1, 100_000),
+    perCluster: boolean,
+    filter: optional(photoFilter),
+  }),
+  'export.labels': object({
+    modelId: id,
+    format: oneOf('csv', 'json', 'imagefolder'),
+    path: absolutePath,
+    imageIds: optional(list(id, 1_000_000, 1)),
+    filter: optional(photoFilter),
+    suggestions: boolean,
+    copy: optional(boolean),
+  }),
   'jobs.list': none,
   'jobs.cancel': object({ jobId }),
   'jobs.resume': object({ jobId }),

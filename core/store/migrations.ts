@@ -141,4 +141,33 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'tags: names, which photos carry them (by image id), and an undo log',
+    sql: `
+      CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE, -- "Cats" and "cats" are one tag
+        created_at INTEGER NOT NULL
+      );
+
+      -- Keyed by image id, never by path: a tag survives rescans, moves and renames of its photo.
+      CREATE TABLE image_tags (
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+        source TEXT NOT NULL CHECK (source IN ('manual', 'accepted')), -- accepted = a suggestion a person confirmed
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (image_id, tag_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX image_tags_tag ON image_tags(tag_id);
+
+      -- The last tag operations, each with the steps that undo it (JSON), newest last.
+      CREATE TABLE tag_undo (
+        id INTEGER PRIMARY KEY,
+        description TEXT NOT NULL,
+        inverse TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

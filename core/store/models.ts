@@ -82,7 +82,7 @@ export function resolveModel(db: Db, idOrName?: string | number): ModelRecord {
   const newest = db.prepare('SELECT * FROM models ORDER BY id DESC LIMIT 1').get() as ModelRow | undefined;
   if (!newest) {
     throw new Error(
-      'The library has no model yet: train one (`dinoscope train`) or import published weights (`dinoscope import-weights FILE`).',
+      'The library has no model yet: fetch published weights (`dinoscope weights fetch dino-vits16`, the quickest start), train one (`dinoscope train`), or import a file (`dinoscope import-weights FILE`).',
     );
   }
   return fromRow(newest);

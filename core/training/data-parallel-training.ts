@@ -33,7 +33,7 @@ export interface DataParallelOptions {
 }
 
 export function defaultReplicas(backend: BackendKind): number {
-  if (backend === 'tensorflow' || backend === 'tensorflow-gpu') return 1;
+  if (backend === 'tensorflow' || backend === 'tensorflow-gpu' || backend === 'webgpu') return 1;
   return Math.max(1, Math.min(8, availableParallelism()));
 }
 
@@ -302,10 +302,19 @@ export class DataParallelTraining {
     return { loss, teacherEntropy };
   }
 
-  /** One replica (native TensorFlow, one core): the gradients stay on the device, no sums. */
-  private stepAlone(views: HostTensor[], schedule: StepSchedule, seed: number): StepResult {
+  /**
+   * One replica (native TensorFlow, WebGPU, one core): the gradients stay on the device, no sums;
+   * the loss is read without blocking, which WebGPU needs.
+   */
+  private async stepAlone(views: HostTensor[], schedule: StepSchedule, seed: number): Promise<StepResult> {
     const started = performance.now();
-    const shard = shareGradients(this.local, views, schedule, replicaRandom(seed, 0));
+    const crops = cropTensors(views);
+    let shard: ShardGradients;
+    try {
+      shard = await this.local.computeGradientsAsync(crops, schedule, replicaRandom(seed, 0));
+    } finally {
+      tf.dispose(crops);
+    }
     const computed = performance.now();
     const result = this.local.applyGradients(shard, schedule);
     this.lastTimings = {

@@ -29,6 +29,11 @@ export interface StepOutcome {
 export interface DinoLearner {
   /** One step: teacher forward on the 2 global views, student forward + backward on all, AdamW, EMA. */
   step(views: HostTensor[], values: StepValues): Promise<StepOutcome>;
+  /**
+   * Fetches the state to the CPU without blocking, so that the synchronous exports below can run
+   * where reads cannot block (WebGPU in Node). Optional: CPU learners need nothing.
+   */
+  prepareExport?(): Promise<void>;
   /** student.*, teacher.*, optimizer.exp_avg(_sq).*, dino_loss.center. */
   exportState(): NamedTensors;
   /** The teacher backbone with the official names (`blocks.0.attn.qkv.weight`, ...). */

@@ -62,6 +62,7 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
         throw error;
       }
     },
+    prepareExport: () => local.prefetch(),
     exportState: () => local.toNamedTensors(),
     teacherBackbone: () => local.teacherBackboneWeights(),
     dispose: () => training.dispose(),

@@ -201,6 +201,30 @@ export class DinoTrainingState {
     return state;
   }
 
+  /**
+   * `toNamedTensors` without blocking reads: every tensor is fetched asynchronously first (tfjs
+   * keeps the values on the CPU), so the synchronous export then finds them there (WebGPU).
+   */
+  async toNamedTensorsAsync(): Promise<NamedTensors> {
+    await this.prefetch();
+    return this.toNamedTensors();
+  }
+
+  /** Fetches every tensor of the state to the CPU without blocking (see `toNamedTensorsAsync`). */
+  prefetch(): Promise<void> {
+    return prefetch(this.allTensors());
+  }
+
+  private allTensors(): tf.Tensor[] {
+    const optimizer = [...this.optimizer.exportState().values()].flatMap((s) => [s.expAvg, s.expAvgSq]);
+    return [
+      ...this.studentParameters.values(),
+      ...this.teacherParameters.values(),
+      ...optimizer,
+      this.center,
+    ];
+  }
+
   /** The whole state with the reference names (see the top of this file). */
   toNamedTensors(): NamedTensors {
     const out: NamedTensors = new Map();
@@ -261,6 +285,44 @@ export class DinoTrainingState {
     random: Uniform,
     weight = 1,
   ): ShardGradients {
+    const pending = this.gradientTensors(crops, schedule, random, weight);
+    return pending.finish(pending.loss.dataSync()[0], pending.teacherEntropy.dataSync()[0]);
+  }
+
+  /**
+   * `computeGradients` reading the loss without blocking: WebGPU in Node has no synchronous
+   * read-back (tfjs's `dataSync` there needs a browser's OffscreenCanvas).
+   */
+  async computeGradientsAsync(
+    crops: tf.Tensor4D[],
+    schedule: StepSchedule,
+    random: Uniform,
+    weight = 1,
+  ): Promise<ShardGradients> {
+    const pending = this.gradientTensors(crops, schedule, random, weight);
+    const [loss, teacherEntropy] = await Promise.all([pending.loss.data(), pending.teacherEntropy.data()]);
+    return pending.finish(loss[0], teacherEntropy[0]);
+  }
+
+  /** `step` with the loss read without blocking (see `computeGradientsAsync`). */
+  async stepAsync(
+    crops: tf.Tensor4D[],
+    schedule: StepSchedule,
+    random: Uniform = Math.random,
+  ): Promise<StepResult> {
+    return this.applyGradients(await this.computeGradientsAsync(crops, schedule, random), schedule);
+  }
+
+  private gradientTensors(
+    crops: tf.Tensor4D[],
+    schedule: StepSchedule,
+    random: Uniform,
+    weight: number,
+  ): {
+    loss: tf.Scalar;
+    teacherEntropy: tf.Scalar;
+    finish(loss: number, teacherEntropy: number): ShardGradients;
+  } {
     if (crops.length < 2) throw new Error('A DINO step needs at least the 2 global views.');
     const teacherOutput = tf.tidy(() => this.teacherForward(crops.slice(0, 2)));
     const trainable = this.trainableNames.map((name) => this.studentParameters.get(name) as tf.Variable);
@@ -276,14 +338,18 @@ export class DinoTrainingState {
       unweighted = tf.keep(terms.loss);
       return weight === 1 ? terms.loss : (tf.mul(terms.loss, weight) as tf.Scalar);
     }, trainable);
-    const loss = (unweighted as tf.Scalar).dataSync()[0];
-    const teacherEntropy = (entropy as tf.Scalar).dataSync()[0];
-    tf.dispose([value, entropy as tf.Scalar, unweighted as tf.Scalar]);
-    const gradients = new Map(this.trainableNames.map((name, i) => [name, grads[trainable[i].name]]));
-    const teacherOutputSum = tf.sum(teacherOutput, 0, true) as tf.Tensor2D;
-    const teacherRows = teacherOutput.shape[0];
-    teacherOutput.dispose();
-    return { gradients, loss, teacherEntropy, teacherOutputSum, teacherRows };
+    return {
+      loss: unweighted as tf.Scalar,
+      teacherEntropy: entropy as tf.Scalar,
+      finish: (loss, teacherEntropy) => {
+        tf.dispose([value, entropy as tf.Scalar, unweighted as tf.Scalar]);
+        const gradients = new Map(this.trainableNames.map((name, i) => [name, grads[trainable[i].name]]));
+        const teacherOutputSum = tf.sum(teacherOutput, 0, true) as tf.Tensor2D;
+        const teacherRows = teacherOutput.shape[0];
+        teacherOutput.dispose();
+        return { gradients, loss, teacherEntropy, teacherOutputSum, teacherRows };
+      },
+    };
   }
 
   /**
@@ -401,4 +467,9 @@ function namespaced(network: Network): Map<string, tf.Variable> {
   add('backbone.', network.backbone.parameters);
   add('head.', network.head.parameters);
   return out;
+}
+
+/** Reads every tensor asynchronously so that later synchronous reads hit the CPU copy tfjs keeps. */
+async function prefetch(tensors: tf.Tensor[]): Promise<void> {
+  await Promise.all(tensors.filter((t) => !t.isDisposed).map((t) => t.data()));
 }

@@ -200,6 +200,7 @@ export async function runTraining(
   /** Measures the teacher's features; a guarded run keeps the best model and checkpoint, and says why it must stop. */
   const measureHealth = async (epoch: number, withKnn: boolean): Promise<string | null> => {
     if (!probe) return null;
+    await learner.prepareExport?.();
     health = await probe.measure(learner.teacherBackbone(), { step, epoch }, withKnn);
     controls.onHealth?.(health);
     const verdict = watch.observe(health);
@@ -377,11 +378,15 @@ export async function runTraining(
       const stopRequested = controls.pause?.aborted || controls.cancel?.aborted;
       const due = Date.now() - lastCheckpointAt >= config.checkpointEveryMinutes * 60_000;
       if (epochEnded || finished || stopRequested || due) {
+        await learner.prepareExport?.();
         const file = saveCheckpoint(position);
         info(`Checkpoint at step ${step} (epoch ${batch.epoch + 1}): ${file}`);
       }
       // A guarded run keeps only its best model (saved when measured); others keep the latest.
-      if ((epochEnded || finished) && !(config.guard && probe)) saveModel();
+      if ((epochEnded || finished) && !(config.guard && probe)) {
+        await learner.prepareExport?.();
+        saveModel();
+      }
       if (finished) status = 'finished';
       else if (controls.cancel?.aborted) status = 'cancelled';
       else if (controls.pause?.aborted) status = 'paused';

@@ -143,7 +143,7 @@ export function presetOf(config: TrainingConfig): string | null {
 
 const IGNORED = new Set<keyof TrainingConfig>(['epochs', 'warmupEpochs', 'batchSize']);
 
-function formatMinutes(minutes: number): string {
+export function formatMinutes(minutes: number): string {
   if (minutes < 1) return `${Math.max(1, Math.round(minutes * 60))} s`;
   if (minutes < 120) return `${Math.round(minutes)} min`;
   return formatHours(minutes / 60);

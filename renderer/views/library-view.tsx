@@ -3,6 +3,7 @@ import type { ImageError, ImageSummary } from '../../core/api.ts';
 import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
+import { PublishedWeightsCard } from '../components/published-weights-card.tsx';
 import { ThumbnailGrid } from '../components/thumbnail-grid.tsx';
 import { basename, formatCount } from '../format.ts';
 import { navigate } from '../router.ts';
@@ -154,6 +155,9 @@ export function LibraryView() {
           </ul>
         )}
       </section>
+
+      {/* Photos but no model yet: the quickest way to a map is published weights. */}
+      {counts && counts.ok > 0 && (status?.models.length ?? 0) === 0 && <PublishedWeightsCard />}
 
       {scan && (scan.status !== 'succeeded' || Date.now() - (scan.finishedAt ?? 0) < 8000) && (
         <JobCard job={scan} />

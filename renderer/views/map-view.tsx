@@ -1,12 +1,23 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { MapData } from '../../core/api.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { LabelExportFormat, MapData, MapFacts } from '../../core/api.ts';
 import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
+import {
+  type FilterChoice,
+  isFiltering,
+  MapFilterPanel,
+  NO_FILTER,
+  toPhotoFilter,
+} from '../components/map-filter-panel.tsx';
 import { SavePathField } from '../components/path-field.tsx';
+import { ReviewQueue } from '../components/review-queue.tsx';
+import { TagManager, TagSelection } from '../components/tag-panel.tsx';
 import { hideBrokenImage, ThumbnailGrid } from '../components/thumbnail-grid.tsx';
 import { formatCount } from '../format.ts';
-import { clusterColor, clusterColorBytes, ScatterPlot } from '../map/scatter-gl.ts';
+import { PHOTO_MIN_PIXELS } from '../map/photo-layer.ts';
+import { type ColorMode, legend, pointColors } from '../map/point-colors.ts';
+import { clusterColor, type FrameStats, ScatterPlot } from '../map/scatter-gl.ts';
 import { navigate } from '../router.ts';
 
 declare global {
@@ -16,11 +27,18 @@ declare global {
       count: number;
       imageIdAt(index: number): number;
       screenPosition(index: number): { x: number; y: number };
+      /** Centres the view on a point at a zoom (1 = the whole map). */
+      focus(index: number, zoom: number): void;
+      /** How large a photo is on screen now (CSS px); thumbnails replace dots from 18 px. */
+      photoPixels(): number;
+      measureFrames(frames: number): Promise<FrameStats>;
     };
   }
 }
 
 const NO_POINTS: MapData['points'] = { imageIds: [], x: [], y: [], cluster: [] };
+/** Labels of representative photos on the map, for the largest clusters only: more would cover it. */
+const MAX_CLUSTER_LABELS = 12;
 
 export function MapView() {
   const { model, run, revision, notify } = useApp();
@@ -31,6 +49,19 @@ export function MapView() {
   const [lasso, setLasso] = useState(false);
   const [showGrid, setShowGrid] = useState(false);
   const [exportPath, setExportPath] = useState('');
+  const [exportFormat, setExportFormat] = useState<LabelExportFormat>('csv');
+  const [exportSuggestions, setExportSuggestions] = useState(true);
+  const [exportCopies, setExportCopies] = useState(false);
+  const [facts, setFacts] = useState<MapFacts | null>(null);
+  const [colorMode, setColorMode] = useState<ColorMode>('cluster');
+  const [filter, setFilter] = useState<FilterChoice>(NO_FILTER);
+  const [visibleIds, setVisibleIds] = useState<Set<number> | null>(null);
+  const [tagRevision, setTagRevision] = useState(0);
+  const [pickCount, setPickCount] = useState(50);
+  const [perCluster, setPerCluster] = useState(true);
+  const tagsChanged = useCallback(() => setTagRevision((r) => r + 1), []);
+  /** Told when the view moves: the cluster labels follow it without re-rendering the whole view. */
+  const viewListeners = useRef(new Set<() => void>());
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);
   const plot = useRef<ScatterPlot | null>(null);
@@ -42,8 +73,28 @@ export function MapView() {
     void run(() => bridge.invoke('map.get', { modelId: model.id })).then((map) => setData(map));
   }, [model, revision, run]);
 
+  useEffect(() => {
+    void revision;
+    void tagRevision;
+    if (!model || !data) return;
+    void run(() => bridge.invoke('map.facts', { modelId: model.id })).then((next) => next && setFacts(next));
+  }, [model, data, revision, tagRevision, run]);
+
+  // One filter for map, grid and exports: the core decides which photos pass.
+  useEffect(() => {
+    void tagRevision;
+    if (!model || !isFiltering(filter)) {
+      setVisibleIds(null);
+      return;
+    }
+    void run(() => bridge.invoke('photos.filter', { modelId: model.id, filter: toPhotoFilter(filter) })).then(
+      (result) => result && setVisibleIds(new Set(result.imageIds)),
+    );
+  }, [model, filter, tagRevision, run]);
+
   const points = data?.points ?? NO_POINTS;
   const count = points.imageIds.length;
+  const indexOf = useMemo(() => new Map(points.imageIds.map((id, i) => [id, i])), [points]);
   useEffect(() => {
     if (!canvas.current || !overlay.current || count === 0) return;
     let scatter: ScatterPlot;
@@ -52,6 +103,9 @@ export function MapView() {
         onHover: (index, x, y) => setHover(index === null ? null : { index, x, y }),
         onClick: (index) => navigate({ view: 'photo', imageId: points.imageIds[index] }),
         onLasso: (indices) => setSelection(indices),
+        onView: () => {
+          for (const listener of viewListeners.current) listener();
+        },
       });
     } catch (error) {
       setGlError((error as Error).message);
@@ -59,14 +113,19 @@ export function MapView() {
     }
     const xs = Float32Array.from(points.x);
     const ys = Float32Array.from(points.y);
-    const colors = new Uint8Array(points.cluster.length * 3);
-    for (const [i, cluster] of points.cluster.entries()) colors.set(clusterColorBytes(cluster), i * 3);
-    scatter.setPoints(xs, ys, colors);
+    scatter.setPoints(xs, ys, pointColors('cluster', points, null));
+    scatter.showPhotos({
+      imageIdAt: (index) => points.imageIds[index],
+      urlOf: (imageId) => bridge.mediaUrl('thumbnail', imageId),
+    });
     plot.current = scatter;
     window.dinoscopeMap = {
       count: points.imageIds.length,
       imageIdAt: (index) => points.imageIds[index],
       screenPosition: (index) => scatter.screenPosition(index),
+      focus: (index, zoom) => scatter.focus(index, zoom),
+      photoPixels: () => scatter.photoPixels,
+      measureFrames: (frames) => scatter.measureFrames(frames),
     };
     setSelection([]);
     return () => {
@@ -77,6 +136,22 @@ export function MapView() {
   }, [points, count]);
 
   useEffect(() => {
+    plot.current?.setColors(pointColors(colorMode, points, facts));
+  }, [colorMode, points, facts]);
+  useEffect(() => {
+    if (!plot.current) return;
+    if (!visibleIds) {
+      plot.current.setVisible(null);
+      return;
+    }
+    const mask = new Uint8Array(points.imageIds.length);
+    points.imageIds.forEach((id, i) => {
+      mask[i] = visibleIds.has(id) ? 1 : 0;
+    });
+    plot.current.setVisible(mask);
+    setSelection((previous) => previous.filter((i) => mask[i] === 1));
+  }, [visibleIds, points]);
+  useEffect(() => {
     plot.current?.setSelection(selection);
   }, [selection]);
   useEffect(() => {
@@ -84,9 +159,57 @@ export function MapView() {
   }, [lasso]);
 
   const clusters = useMemo(() => [...(data?.clusters ?? [])].sort((a, b) => b.size - a.size), [data]);
+  /** Where each large cluster's label sits: the mean of its points, in map coordinates. */
+  const clusterCentres = useMemo(() => {
+    const sums = new Map<number, { x: number; y: number; n: number }>();
+    points.cluster.forEach((cluster, i) => {
+      if (cluster < 0) return;
+      const sum = sums.get(cluster) ?? { x: 0, y: 0, n: 0 };
+      sum.x += points.x[i];
+      sum.y += points.y[i];
+      sum.n++;
+      sums.set(cluster, sum);
+    });
+    return clusters
+      .filter((c) => c.cluster >= 0)
+      .slice(0, MAX_CLUSTER_LABELS)
+      .flatMap((c) => {
+        const sum = sums.get(c.cluster);
+        return sum
+          ? [{ cluster: c.cluster, x: sum.x / sum.n, y: sum.y / sum.n, representatives: c.representatives }]
+          : [];
+      });
+  }, [clusters, points]);
+  const passes = (i: number) => !visibleIds || visibleIds.has(points.imageIds[i]);
   const selectCluster = (cluster: number) =>
-    setSelection(points.cluster.flatMap((c, i) => (c === cluster ? [i] : [])));
+    setSelection(points.cluster.flatMap((c, i) => (c === cluster && passes(i) ? [i] : [])));
+  const shownCount = visibleIds ? visibleIds.size : count;
+  const selectWorthLabelling = async () => {
+    if (!model) return;
+    const picked = await run(() =>
+      bridge.invoke('select.photos', {
+        modelId: model.id,
+        count: pickCount,
+        perCluster,
+        filter: isFiltering(filter) ? toPhotoFilter(filter) : undefined,
+      }),
+    );
+    if (!picked) return;
+    setSelection(picked.imageIds.flatMap((id) => indexOf.get(id) ?? []));
+    notify({
+      kind: 'info',
+      message: `Picked ${formatCount(picked.imageIds.length)} photos that cover the collection${picked.exhausted ? ' (the rest are near-duplicates of these)' : ''}`,
+    });
+  };
   const selectedIds = useMemo(() => selection.map((i) => points.imageIds[i]), [selection, points]);
+  /** The grid shows the selection, else every photo the filter lets through. */
+  const gridIds = useMemo(
+    () =>
+      selectedIds.length > 0 || !visibleIds
+        ? selectedIds
+        : points.imageIds.filter((id) => visibleIds.has(id)),
+    [selectedIds, visibleIds, points],
+  );
   const mapping = mapJob?.status === 'running';
 
   if (!model) {
@@ -170,7 +293,14 @@ export function MapView() {
               <button type="button" onClick={() => plot.current?.resetView()}>
                 Fit
               </button>
+              <button type="button" aria-label="Zoom in" onClick={() => plot.current?.zoomBy(2)}>
+                +
+              </button>
+              <button type="button" aria-label="Zoom out" onClick={() => plot.current?.zoomBy(0.5)}>
+                −
+              </button>
             </div>
+            <ClusterLabels plot={plot} centres={clusterCentres} listeners={viewListeners.current} />
             {hover && hover.index < count && (
               <div
                 className="map-tooltip"
@@ -185,6 +315,46 @@ export function MapView() {
             )}
           </div>
           <aside className="map-side">
+            <label className="color-by">
+              <span>Colour by</span>
+              <select
+                aria-label="Colour by"
+                value={colorMode}
+                onChange={(event) => setColorMode(event.target.value as ColorMode)}
+              >
+                <option value="cluster">cluster</option>
+                <option value="folder">folder</option>
+                <option value="format">format</option>
+                <option value="date">capture date</option>
+                <option value="tag">tag</option>
+              </select>
+            </label>
+            {legend(colorMode, facts).length > 0 && (
+              <ul className="legend">
+                {legend(colorMode, facts)
+                  .slice(0, 21)
+                  .map((entry) => (
+                    <li key={entry.name}>
+                      <span className="swatch" style={{ background: entry.color }} />
+                      {entry.name}
+                    </li>
+                  ))}
+              </ul>
+            )}
+            {visibleIds && selection.length === 0 && (
+              <button type="button" onClick={() => setShowGrid(true)}>
+                Show filtered photos as grid
+              </button>
+            )}
+            {facts && (
+              <MapFilterPanel
+                facts={facts}
+                choice={filter}
+                onChange={setFilter}
+                shown={shownCount}
+                total={count}
+              />
+            )}
             <h2>Clusters</h2>
             <ul className="clusters">
               {clusters.map((c) => (
@@ -220,35 +390,117 @@ export function MapView() {
                     Clear
                   </button>
                 </div>
-                <SavePathField
-                  label="Export the list (CSV)"
-                  value={exportPath}
-                  onChange={setExportPath}
-                  suggestedName="selection.csv"
-                  extensions={['csv']}
-                />
-                <button
-                  type="button"
-                  disabled={!exportPath.trim()}
-                  onClick={async () => {
-                    const written = await run(() =>
-                      bridge.invoke('export.selection', {
-                        modelId: model.id,
-                        imageIds: selectedIds,
-                        path: exportPath.trim(),
-                      }),
-                    );
-                    if (written)
-                      notify({
-                        kind: 'info',
-                        message: `Wrote ${formatCount(written.count)} photos to ${written.path}`,
-                      });
-                  }}
-                >
-                  Export selection
-                </button>
+                <TagSelection imageIds={selectedIds} tags={facts?.tags ?? []} onChanged={tagsChanged} />
               </div>
             )}
+            <section className="worth-labelling" aria-label="Photos worth labelling">
+              <h2>Photos worth labelling</h2>
+              <div className="button-row">
+                <label>
+                  <span className="visually-hidden">How many</span>
+                  <input
+                    type="number"
+                    min={1}
+                    max={100000}
+                    value={pickCount}
+                    aria-label="How many photos to pick"
+                    onChange={(event) => setPickCount(Math.max(1, Number(event.target.value) || 1))}
+                  />
+                </label>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={perCluster}
+                    onChange={(event) => setPerCluster(event.target.checked)}
+                  />
+                  per cluster
+                </label>
+                <button type="button" onClick={() => void selectWorthLabelling()}>
+                  Select photos worth labelling
+                </button>
+              </div>
+            </section>
+            <TagManager tags={facts?.tags ?? []} onChanged={tagsChanged} />
+            <ReviewQueue
+              modelId={model.id}
+              tags={facts?.tags ?? []}
+              revision={tagRevision}
+              onChanged={tagsChanged}
+              onShow={(imageId) => {
+                const index = imageId === null ? undefined : indexOf.get(imageId);
+                plot.current?.setHighlight(index ?? null);
+              }}
+            />
+            <section className="label-export" aria-label="Export labels">
+              <h2>
+                Export labels{' '}
+                <span className="pill">
+                  {formatCount(selection.length > 0 ? selection.length : shownCount)}
+                  {selection.length > 0 ? ' chosen' : ' shown'}
+                </span>
+              </h2>
+              <label>
+                <span>Format</span>
+                <select
+                  aria-label="Export format"
+                  value={exportFormat}
+                  onChange={(event) => setExportFormat(event.target.value as LabelExportFormat)}
+                >
+                  <option value="csv">CSV (path, tags, suggested tag, confidence)</option>
+                  <option value="json">JSON manifest</option>
+                  <option value="imagefolder">ImageFolder tree (one folder per tag)</option>
+                </select>
+              </label>
+              <SavePathField
+                label={exportFormat === 'imagefolder' ? 'Into a new folder' : 'Save as'}
+                value={exportPath}
+                onChange={setExportPath}
+                suggestedName={exportFormat === 'imagefolder' ? 'labelled' : `labels.${exportFormat}`}
+                extensions={exportFormat === 'imagefolder' ? [] : [exportFormat]}
+              />
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={exportSuggestions}
+                  onChange={(event) => setExportSuggestions(event.target.checked)}
+                />
+                with suggestions
+              </label>
+              {exportFormat === 'imagefolder' && (
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={exportCopies}
+                    onChange={(event) => setExportCopies(event.target.checked)}
+                  />
+                  copies instead of links
+                </label>
+              )}
+              <button
+                type="button"
+                disabled={!exportPath.trim()}
+                onClick={async () => {
+                  const written = await run(() =>
+                    bridge.invoke('export.labels', {
+                      modelId: model.id,
+                      format: exportFormat,
+                      path: exportPath.trim(),
+                      imageIds: selectedIds.length > 0 ? selectedIds : undefined,
+                      filter: toPhotoFilter(filter),
+                      suggestions: exportSuggestions,
+                      copy: exportCopies,
+                    }),
+                  );
+                  if (written)
+                    notify({
+                      kind: 'info',
+                      message: `Wrote ${formatCount(written.photos)} photos to ${written.path}`,
+                    });
+                }}
+              >
+                Export labels
+              </button>
+            </section>
           </aside>
         </div>
       )}
@@ -256,20 +508,63 @@ export function MapView() {
         <div className="modal" role="dialog" aria-label="Selected photos">
           <div className="modal-body">
             <header>
-              <h2>{formatCount(selectedIds.length)} selected photos</h2>
+              <h2>
+                {formatCount(gridIds.length)} {selectedIds.length > 0 ? 'selected' : 'filtered'} photos
+              </h2>
               <button type="button" className="close" aria-label="Close" onClick={() => setShowGrid(false)}>
                 ×
               </button>
             </header>
             <ThumbnailGrid
-              count={selectedIds.length}
-              itemAt={(index) => ({ id: selectedIds[index], label: `#${selectedIds[index]}` })}
+              count={gridIds.length}
+              itemAt={(index) => ({ id: gridIds[index], label: `#${gridIds[index]}` })}
               onOpen={(id) => navigate({ view: 'photo', imageId: id })}
               height="70vh"
             />
           </div>
         </div>
       )}
+    </div>
+  );
+}
+
+/** Representative photos of the largest clusters, over the map while it shows dots. */
+function ClusterLabels({
+  plot,
+  centres,
+  listeners,
+}: {
+  plot: React.RefObject<ScatterPlot | null>;
+  centres: { cluster: number; x: number; y: number; representatives: number[] }[];
+  listeners: Set<() => void>;
+}) {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const listener = () => setTick((t) => t + 1);
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }, [listeners]);
+  const scatter = plot.current;
+  if (!scatter || scatter.photoPixels >= PHOTO_MIN_PIXELS) return null;
+  return (
+    <div className="map-labels">
+      {centres.map((c) => {
+        const at = scatter.dataToLocal(c.x, c.y);
+        return (
+          <div
+            key={c.cluster}
+            className="map-label"
+            style={{ left: at.x, top: at.y, borderColor: clusterColor(c.cluster) }}
+            title={`Cluster ${c.cluster}`}
+          >
+            {c.representatives.slice(0, 3).map((id) => (
+              <img key={id} src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
+            ))}
+          </div>
+        );
+      })}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AttentionData, ImageDetail, Neighbor } from '../../core/api.ts';
 import { useApp } from '../app-state.tsx';
 import { bridge, explain } from '../bridge.ts';
+import { TagSelection } from '../components/tag-panel.tsx';
 import { ThumbnailGrid } from '../components/thumbnail-grid.tsx';
 import { basename, formatBytes } from '../format.ts';
 import { inferno, massMask } from '../map/attention-colors.ts';
@@ -21,15 +22,26 @@ export function PhotoView({ imageId }: { imageId: number | null }) {
   const [showAttention, setShowAttention] = useState(false);
   const [head, setHead] = useState<'mean' | number>('mean');
   const [mask, setMask] = useState(false);
+  const [tagNames, setTagNames] = useState<{ id: number; name: string; count: number }[]>([]);
+  const [tagRevision, setTagRevision] = useState(0);
 
   useEffect(() => {
-    setDetail(null);
+    if (imageId) setDetail((previous) => (previous?.id === imageId ? previous : null));
+  }, [imageId]);
+
+  useEffect(() => {
+    void tagRevision;
+    if (!imageId) return;
+    void run(() => bridge.invoke('library.image', { imageId })).then((next) => next && setDetail(next));
+    void run(() => bridge.invoke('tags.list', {})).then((list) => list && setTagNames(list));
+  }, [imageId, tagRevision, run]);
+
+  useEffect(() => {
     setNeighbors(null);
     setNeighborError(null);
     setAttention(null);
     setAttentionError(null);
     if (!imageId) return;
-    void run(() => bridge.invoke('library.image', { imageId })).then(setDetail);
     if (!model) return;
     bridge
       .invoke('photo.neighbors', { imageId, modelId: model.id, k: NEIGHBOURS })
@@ -37,7 +49,7 @@ export function PhotoView({ imageId }: { imageId: number | null }) {
         const { message, hint } = explain(error);
         setNeighborError(hint ? `${message} ${hint}` : message);
       });
-  }, [imageId, model, run]);
+  }, [imageId, model]);
 
   useEffect(() => {
     if (!showAttention || !imageId || !model || attention || attentionError) return;
@@ -132,6 +144,22 @@ export function PhotoView({ imageId }: { imageId: number | null }) {
                 </div>
               )}
             </dl>
+          )}
+          {detail && (
+            <div className="photo-tags">
+              <div className="chips">
+                {detail.tags.map((tag) => (
+                  <span key={tag} className="chip active">
+                    {tag}
+                  </span>
+                ))}
+              </div>
+              <TagSelection
+                imageIds={[imageId]}
+                tags={tagNames}
+                onChanged={() => setTagRevision((r) => r + 1)}
+              />
+            </div>
           )}
           <button type="button" className="subtle" onClick={() => window.history.back()}>
             ← Back

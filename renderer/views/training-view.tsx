@@ -10,6 +10,7 @@ import { useApp } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
 import { LineChart } from '../components/line-chart.tsx';
+import { PublishedWeightsCard } from '../components/published-weights-card.tsx';
 import { formatCount, formatDuration, formatNumber } from '../format.ts';
 
 const ARCHS = [
@@ -92,6 +93,8 @@ export function TrainingView() {
         </div>
       </header>
 
+      <PublishedWeightsCard />
+
       <div className="columns">
         <section className="panel">
           <h2>Train on your photos</h2>
@@ -158,10 +161,10 @@ export function TrainingView() {
             Start training
           </button>
 
-          <h2 className="spaced">…or import published weights</h2>
+          <h2 className="spaced">…or import weights from a file</h2>
           <p className="muted small">
-            A DINO checkpoint you downloaded: dino_deitsmall16_pretrain.pth, a full checkpoint, or
-            safetensors.
+            A DINO or DINOv2 checkpoint on disk: dino_deitsmall16_pretrain.pth, dinov2_vits14_pretrain.pth, a
+            full checkpoint, or safetensors.
           </p>
           <div className="inline-form">
             <input

@@ -5,7 +5,8 @@ import packageJson from '../../../package.json' with { type: 'json' };
 /**
  * `dinoscope doctor`: what this machine computes with. The TensorFlow.js backend the engine chose
  * and why (the faster ones it tried and why they did not load), versions, whether an NVIDIA GPU
- * is present and used, threads and training replicas, what to install for more speed, and the
+ * is present and used, the WebGPU adapter (vendor, architecture, limits, software or not) and why
+ * it trains or was skipped, threads and training replicas, what to install for more speed, and the
  * ONNX Runtime execution providers that inference uses.
  */
 export function register(program: Command): void {
@@ -20,14 +21,21 @@ export function register(program: Command): void {
       const { defaultReplicas } = await import('../../training/data-parallel-training.ts');
       const { onnxRuntimeInfo, describeOnnxRuntime } = await import('../../engine/onnx-runtime.ts');
       const { simdKernelsAvailable } = await import('../../engine/own-wasm-kernels.ts');
+      const { describeAdapter } = await import('../../engine/webgpu-adapter.ts');
+      const { batchThatFits } = await import('../../training/gpu-batch.ts');
+      const { DEFAULT_TRAINING_CONFIG } = await import('../../training/config.ts');
+      const { TRAINING_PRESETS } = await import('../../training/presets.ts');
       const backend = await initBackend();
       const replicas = defaultReplicas(backend.kind);
       // dinoscope's own SIMD kernels (GELU, attention products, transposes, the update) on wasm.
       const ownKernels = backend.kind === 'wasm' && simdKernelsAvailable();
+      // What the `gpu` preset's batch becomes on this adapter (its largest tensor must bind whole).
+      const gpuPreset = { ...DEFAULT_TRAINING_CONFIG, ...TRAINING_PRESETS.gpu.settings };
+      const gpuPresetFit = backend.webgpu.limits ? batchThatFits(gpuPreset, backend.webgpu.limits) : null;
       const globals = command.optsWithGlobals() as { events?: boolean };
       if (options.json || globals.events) {
         process.stdout.write(
-          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, ownWasmKernels: ownKernels, trainingReplicas: replicas, onnxRuntime: await onnxRuntimeInfo() })}\n`,
+          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, ownWasmKernels: ownKernels, trainingReplicas: replicas, webgpuGpuPresetBatch: gpuPresetFit, onnxRuntime: await onnxRuntimeInfo() })}\n`,
         );
         return;
       }
@@ -37,8 +45,14 @@ export function register(program: Command): void {
         `TensorFlow.js ${backend.tfjsVersion}: backend ${backend.kind} (${backend.packageName} ${backend.packageVersion}${backend.simd ? ', WebAssembly SIMD' : ''}) — ${backend.reason}`,
         ...backend.skipped.map((s) => `  not loaded: ${s.packageName} (${s.error})`),
         backend.gpu.present
-          ? `GPU: ${backend.gpu.description}; ${backend.usingGpu ? 'TensorFlow computes on it' : 'not used by TensorFlow.js'}`
+          ? `GPU: ${backend.gpu.description}; ${backend.kind === 'tensorflow-gpu' && backend.usingGpu ? 'TensorFlow computes on it' : 'not used through CUDA'}`
           : 'GPU: no NVIDIA GPU seen',
+        `WebGPU: ${describeAdapter(backend.webgpu)} — ${backend.webgpuChoice}`,
+        ...(gpuPresetFit
+          ? [
+              `  gpu preset on this adapter: batch ${gpuPresetFit.batch} of ${gpuPreset.batchSize} (its ${gpuPresetFit.largest} take ${(gpuPresetFit.bytesPerImage / 2 ** 20).toFixed(1)} MiB per image)`,
+            ]
+          : []),
         `Threads: ${backend.threads} per replica; training runs ${replicas} data-parallel replica${replicas === 1 ? '' : 's'}` +
           (replicas > 1 ? ' (one per core: the wasm backend computes on one thread)' : ''),
         ...(ownKernels

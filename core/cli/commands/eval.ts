@@ -17,10 +17,22 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'which photos --split holds out', '0')
     .option('--model <id>', 'model id or name (default: the newest)')
+    .option(
+      '--from-tags',
+      'classes from your tags (photos with exactly one tag) instead of folder names: a few dozen per tag compare two models',
+    )
     .option('--json', 'print JSON (everything, including the full confusion matrix)')
     .action(
       async (
-        options: { k: string; T: string; split?: string; seed: string; model?: string; json?: boolean },
+        options: {
+          k: string;
+          T: string;
+          split?: string;
+          seed: string;
+          model?: string;
+          fromTags?: boolean;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const context = cliContext(command);
@@ -34,6 +46,7 @@ export function register(program: Command): void {
             temperature: Number(options.T),
             split: options.split === undefined ? undefined : Number(options.split),
             seed: Number(options.seed),
+            labels: options.fromTags ? 'tags' : 'folders',
             signal: context.signal,
             onProgress: (done, total) => {
               tracker.setTotal(total);
@@ -63,16 +76,20 @@ export function evaluationTable(result: KnnEvaluation): string {
     result.protocol === 'leave-one-out'
       ? `leave-one-out over ${result.testCount} photos`
       : `${result.testCount} held-out photos against ${result.trainCount}`;
+  const source = result.labels === 'tags' ? 'tags' : 'classes';
   const lines = [
-    `k-NN evaluation of model "${result.model.name}" (${protocol}, ${result.classes.length} classes, k = ${result.k}, T = ${result.temperature})`,
+    `k-NN evaluation of model "${result.model.name}" (${protocol}, ${result.classes.length} ${source}, k = ${result.k}, T = ${result.temperature})`,
     `top-1 ${pct(result.top1)}   top-5 ${pct(result.top5)}`,
   ];
   if (result.unlabelled > 0)
     lines.push(
-      `(${result.unlabelled} photo${result.unlabelled === 1 ? '' : 's'} outside any class folder left out)`,
+      `(${result.unlabelled} photo${result.unlabelled === 1 ? '' : 's'} ${result.labels === 'tags' ? 'without exactly one tag' : 'outside any class folder'} left out)`,
     );
   const nameWidth = Math.max(5, ...result.classes.map((c) => c.length));
-  lines.push('', `  #  ${'class'.padEnd(nameWidth)}  photos   top-1    top-5`);
+  lines.push(
+    '',
+    `  #  ${(result.labels === 'tags' ? 'tag' : 'class').padEnd(nameWidth)}  photos   top-1    top-5`,
+  );
   result.perClass.forEach((c, i) => {
     lines.push(
       `${String(i).padStart(3)}  ${c.name.padEnd(nameWidth)}  ${String(c.count).padStart(6)}  ${pct(c.top1).padStart(7)}  ${pct(c.top5).padStart(7)}`,

@@ -98,6 +98,27 @@ export function register(program: Command): void {
             flags.resume === undefined ? undefined : flags.resume === true ? 'latest' : Number(flags.resume),
           backendKind: backend.kind,
         });
+        if (backend.kind === 'webgpu' && backend.webgpu.limits) {
+          const config = resolved.plan.config;
+          // A batch whose largest tensor the adapter cannot bind would fail at the first step.
+          const { batchThatFits } = await import('../../training/gpu-batch.ts');
+          const fit = batchThatFits(config, backend.webgpu.limits);
+          const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+          const why = `its ${fit.largest} take ${mib(fit.bytesPerImage)} per image and this adapter binds at most ${mib(fit.limitBytes)}`;
+          if (fit.batch < 1)
+            throw new Error(
+              `Not even one image fits a step on this GPU: ${why}. Use smaller crops or out_dim.`,
+            );
+          if (fit.batch < config.batchSize) {
+            if (resolved.plan.resume) {
+              throw new Error(
+                `The run's batch of ${config.batchSize} does not fit this GPU (${why}); resume it on the backend it ran on (DINOSCOPE_BACKEND).`,
+              );
+            }
+            resolved.notes.push(`Batch ${config.batchSize} → ${fit.batch}: ${why}.`);
+            resolved.plan.config = { ...config, batchSize: fit.batch };
+          }
+        }
         const { config } = resolved.plan;
         const { describeVit } = await import('../../model/vit-config.ts');
         if (context.events) {

@@ -31,6 +31,32 @@ describe('ONNX Runtime execution providers', () => {
     expect(preferredExecutionProviders(linuxWithCuda, 'linux').providers).toEqual(['cuda', 'cpu']);
   });
 
+  it('adds WebGPU only for a hardware adapter, after the platform’s own providers', () => {
+    const linux = fakeOrt([
+      { name: 'cpu', bundled: true },
+      { name: 'webgpu', bundled: true },
+    ]);
+    const hardware = { available: true, software: false };
+    const software = { available: true, software: true };
+    expect(preferredExecutionProviders(linux, 'linux', hardware).providers).toEqual(['webgpu', 'cpu']);
+    const soft = preferredExecutionProviders(linux, 'linux', software);
+    expect(soft.providers).toEqual(['cpu']);
+    expect(soft.note).toMatch(/software/);
+    expect(
+      preferredExecutionProviders(linux, 'linux', { available: false, software: false }).providers,
+    ).toEqual(['cpu']);
+    const mac = fakeOrt([
+      { name: 'cpu', bundled: true },
+      { name: 'coreml', bundled: true },
+      { name: 'webgpu', bundled: true },
+    ]);
+    expect(preferredExecutionProviders(mac, 'darwin', hardware).providers).toEqual([
+      'coreml',
+      'webgpu',
+      'cpu',
+    ]);
+  });
+
   it('reports what this machine uses, for dinoscope doctor', async () => {
     const info = await onnxRuntimeInfo();
     expect(info.available).toBe(true);

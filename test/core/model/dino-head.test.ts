@@ -3,14 +3,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import { DinoHead, dinoHeadConfig } from '../../../core/model/dino-head.ts';
 import { hasShared, skipWithoutShared } from '../../shared-fixtures.ts';
-import { maxAbsDifference, referenceFixture, take, tensorNamed, withPrefix } from './reference-fixtures.ts';
+import {
+  maxAbsDifference,
+  prefetch,
+  read,
+  referenceFixture,
+  tensorNamed,
+  withPrefix,
+} from './reference-fixtures.ts';
 
 describe.skipIf(!hasShared)(`DINO head against the reference ${skipWithoutShared}`, () => {
   beforeAll(async () => {
     await initBackend();
   });
 
-  it('matches DINOHead(48 → 64, hidden 32, bottleneck 16) with its weight-normed last layer', () => {
+  it('matches DINOHead(48 → 64, hidden 32, bottleneck 16) with its weight-normed last layer', async () => {
     const fixture = referenceFixture('dino_head');
     const m = fixture.metadata;
     const config = dinoHeadConfig(Number(m.in_dim), Number(m.out_dim), {
@@ -25,7 +32,7 @@ describe.skipIf(!hasShared)(`DINO head against the reference ${skipWithoutShared
     const before = tf.memory().numTensors;
     const y = head.forward(x);
     expect(y.shape).toEqual(tensorNamed(fixture, 'output.y').shape);
-    expect(maxAbsDifference(take(y), tensorNamed(fixture, 'output.y').data)).toBeLessThan(1e-5);
+    expect(maxAbsDifference(await read(y), tensorNamed(fixture, 'output.y').data)).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
     head.dispose();
@@ -36,6 +43,7 @@ describe('DINO head initialisation', () => {
   it('is the reference’s: trunc-normal 0.02 dense weights, zero biases, g = 1, v ~ U(±1/√in)', async () => {
     await initBackend();
     const head = new DinoHead(dinoHeadConfig(64, 512, { hiddenDim: 256, bottleneckDim: 128 }));
+    await prefetch(head.parameters.variables.values());
     const w = head.getWeights();
     const std = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
     for (const name of ['mlp.0.weight', 'mlp.2.weight', 'mlp.4.weight']) {

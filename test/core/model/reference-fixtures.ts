@@ -45,3 +45,18 @@ export function take(tensor: tf.Tensor): Float32Array {
   tensor.dispose();
   return values;
 }
+
+/**
+ * Reads a tensor's values without blocking, and disposes it: WebGPU in Node has no synchronous
+ * read-back, so the golden tests that also run there read this way.
+ */
+export async function read(tensor: tf.Tensor): Promise<Float32Array> {
+  const values = (await tensor.data()) as Float32Array;
+  tensor.dispose();
+  return values;
+}
+
+/** Fetches tensors to the CPU without blocking, so later synchronous reads (`getWeights`) work on WebGPU. */
+export async function prefetch(tensors: Iterable<tf.Tensor>): Promise<void> {
+  await Promise.all([...tensors].map((t) => t.data()));
+}

@@ -8,8 +8,9 @@ import { hasShared, skipWithoutShared } from '../../shared-fixtures.ts';
 import {
   maxAbsDifference,
   nchwToNhwc,
+  prefetch,
+  read,
   referenceFixture,
-  take,
   tensorNamed,
   withPrefix,
 } from './reference-fixtures.ts';
@@ -36,39 +37,40 @@ describe.skipIf(!hasShared)(`ViT against the reference ${skipWithoutShared}`, ()
   });
 
   for (const size of ['x32', 'x16', 'x24x40']) {
-    it(`matches the final-norm CLS embedding at ${size}`, () => {
+    it(`matches the final-norm CLS embedding at ${size}`, async () => {
       const images = nchwToNhwc(tensorNamed(fixture, `input.${size}`));
       const cls = model.forward(images);
       const expected = tensorNamed(fixture, `output.cls.${size}`);
       expect(cls.shape).toEqual(expected.shape);
-      expect(maxAbsDifference(take(cls), expected.data)).toBeLessThan(TOLERANCE);
+      expect(maxAbsDifference(await read(cls), expected.data)).toBeLessThan(TOLERANCE);
       images.dispose();
     });
   }
 
   for (const size of ['x32', 'x24x40']) {
-    it(`matches the last self-attention at ${size}`, () => {
+    it(`matches the last self-attention at ${size}`, async () => {
       const images = nchwToNhwc(tensorNamed(fixture, `input.${size}`));
       const attention = model.lastSelfAttention(images);
       const expected = tensorNamed(fixture, `output.lastattn.${size}`);
       expect(attention.shape).toEqual(expected.shape);
-      expect(maxAbsDifference(take(attention), expected.data)).toBeLessThan(TOLERANCE);
+      expect(maxAbsDifference(await read(attention), expected.data)).toBeLessThan(TOLERANCE);
       images.dispose();
     });
   }
 
-  it('matches the last two blocks’ normalised tokens', () => {
+  it('matches the last two blocks’ normalised tokens', async () => {
     const images = nchwToNhwc(tensorNamed(fixture, 'input.x32'));
     const layers = model.intermediateLayers(images, 2);
-    layers.forEach((layer, i) => {
+    for (const [i, layer] of layers.entries()) {
       const expected = tensorNamed(fixture, `output.intermediate2.x32.${i}`);
       expect(layer.shape).toEqual(expected.shape);
-      expect(maxAbsDifference(take(layer), expected.data)).toBeLessThan(TOLERANCE);
-    });
+      expect(maxAbsDifference(await read(layer), expected.data)).toBeLessThan(TOLERANCE);
+    }
     images.dispose();
   });
 
-  it('round-trips its weights with the reference names and shapes', () => {
+  it('round-trips its weights with the reference names and shapes', async () => {
+    await prefetch(model.parameters.variables.values());
     const weights = model.getWeights();
     const reference = withPrefix(fixture.tensors, 'weights.');
     expect([...weights.keys()].sort()).toEqual([...reference.keys()].sort());
@@ -79,7 +81,7 @@ describe.skipIf(!hasShared)(`ViT against the reference ${skipWithoutShared}`, ()
     }
   });
 
-  it('leaves no tensor behind', () => {
+  it('leaves no tensor behind', async () => {
     const images = nchwToNhwc(tensorNamed(fixture, 'input.x24x40'));
     model.forward(images).dispose();
     const before = tf.memory().numTensors;

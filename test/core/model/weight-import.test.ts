@@ -236,11 +236,20 @@ describe('importWeights: layouts written by the test', () => {
     await expect(
       importWeights(
         write('extra.safetensors', (t) =>
+          t.set('blocks.0.attn.q_norm.weight', { shape: [32], data: new Float32Array(32) }),
+        ),
+        { numHeads: 2 },
+      ),
+    ).rejects.toThrow('extra.safetensors: unexpected tensor blocks.0.attn.q_norm.weight');
+    // LayerScale marks a DINOv2 block: half of it is a missing tensor, named.
+    await expect(
+      importWeights(
+        write('half-dinov2.safetensors', (t) =>
           t.set('blocks.0.ls1.gamma', { shape: [32], data: new Float32Array(32) }),
         ),
         { numHeads: 2 },
       ),
-    ).rejects.toThrow('extra.safetensors: unexpected tensor blocks.0.ls1.gamma');
+    ).rejects.toThrow('half-dinov2.safetensors: missing tensor blocks.0.ls2.gamma');
     await expect(
       importWeights(
         write('shape.safetensors', (t) =>

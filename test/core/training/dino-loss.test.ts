@@ -4,7 +4,7 @@ import { initBackend } from '../../../core/engine/backend.ts';
 import type { SafetensorsFile } from '../../../core/engine/safetensors.ts';
 import { dinoLoss, teacherTemperatureSchedule, updatedCenter } from '../../../core/training/dino-loss.ts';
 import { hasShared, skipWithoutShared } from '../../shared-fixtures.ts';
-import { maxAbsDifference, referenceFixture, take, tensorNamed } from '../model/reference-fixtures.ts';
+import { maxAbsDifference, read, referenceFixture, tensorNamed } from '../model/reference-fixtures.ts';
 
 describe.skipIf(!hasShared)(`DINO loss against the reference ${skipWithoutShared}`, () => {
   let fixture: SafetensorsFile;
@@ -14,7 +14,7 @@ describe.skipIf(!hasShared)(`DINO loss against the reference ${skipWithoutShared
   });
 
   for (const epoch of [0, 2, 7]) {
-    it(`matches the loss and the updated center at epoch ${epoch}`, () => {
+    it(`matches the loss and the updated center at epoch ${epoch}`, async () => {
       const m = fixture.metadata;
       const config = {
         outDim: Number(m.out_dim),
@@ -34,13 +34,13 @@ describe.skipIf(!hasShared)(`DINO loss against the reference ${skipWithoutShared
       const [student, teacher, center] = ['input.student', 'input.teacher', 'input.center'].map(tensor2d);
       const before = tf.memory().numTensors;
       const terms = dinoLoss(student, teacher, center, temperature, config);
-      expect(take(terms.loss)[0]).toBeCloseTo(Number(m[`loss.epoch${epoch}`]), 5);
-      expect(take(terms.teacherEntropy)[0]).toBeGreaterThan(0);
+      expect((await read(terms.loss))[0]).toBeCloseTo(Number(m[`loss.epoch${epoch}`]), 5);
+      expect((await read(terms.teacherEntropy))[0]).toBeGreaterThan(0);
       const mean = tf.tidy(() => tf.div(tf.sum(teacher, 0, true), teacher.shape[0]) as tf.Tensor2D);
       const next = updatedCenter(center, mean, config.centerMomentum);
       mean.dispose();
       expect(
-        maxAbsDifference(take(next), tensorNamed(fixture, `output.center_after.epoch${epoch}`).data),
+        maxAbsDifference(await read(next), tensorNamed(fixture, `output.center_after.epoch${epoch}`).data),
       ).toBeLessThan(1e-6);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([student, teacher, center]);
@@ -49,7 +49,7 @@ describe.skipIf(!hasShared)(`DINO loss against the reference ${skipWithoutShared
 });
 
 describe('teacher temperature schedule', () => {
-  it('warms up linearly over its epochs, then stays', () => {
+  it('warms up linearly over its epochs, then stays', async () => {
     const schedule = teacherTemperatureSchedule({
       outDim: 8,
       ncrops: 2,

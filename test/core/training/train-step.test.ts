@@ -28,7 +28,7 @@ describe.skipIf(!hasShared)(`DINO training step against the reference ${skipWith
     fixture = referenceFixture('train_step');
   });
 
-  it('reproduces both steps: loss, every student and teacher tensor, and the center', () => {
+  it('reproduces both steps: loss, every student and teacher tensor, and the center', async () => {
     const meta = fixture.metadata;
     const state = DinoTrainingState.create(
       MODEL,
@@ -44,8 +44,8 @@ describe.skipIf(!hasShared)(`DINO training step against the reference ${skipWith
     );
     const crops = [0, 1, 2, 3].map((i) => nchwToNhwc(tensorNamed(fixture, `input.images.${i}`)));
     const epochs = JSON.parse(meta.epochs_of_steps) as number[];
-    epochs.forEach((epoch, step) => {
-      const result = state.step(crops, {
+    for (const [step, epoch] of epochs.entries()) {
+      const result = await state.stepAsync(crops, {
         epoch,
         lr: Number(meta.lr),
         weightDecay: Number(meta.weight_decay_group0),
@@ -53,7 +53,7 @@ describe.skipIf(!hasShared)(`DINO training step against the reference ${skipWith
         teacherTemp: Number(meta.teacher_temp),
       });
       expect(result.loss).toBeCloseTo(Number(meta[`loss.step${step}`]), 5);
-      const tensors = state.toNamedTensors();
+      const tensors = await state.toNamedTensorsAsync();
       const expected = withPrefix(fixture.tensors, `after_step${step}.`);
       const compared: string[] = [];
       for (const [name, reference] of expected) {
@@ -66,7 +66,7 @@ describe.skipIf(!hasShared)(`DINO training step against the reference ${skipWith
       }
       expect(compared.filter((n) => n.startsWith('student.')).length).toBe(3 * 12 + 6 + 8);
       expect(compared.filter((n) => n.startsWith('teacher.')).length).toBe(3 * 12 + 6 + 8);
-    });
+    }
     tf.dispose(crops);
     state.dispose();
   });

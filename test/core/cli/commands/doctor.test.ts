@@ -11,9 +11,11 @@ describe('dinoscope doctor', () => {
     const text = doctor();
     expect(text).toMatch(/^dinoscope \d+\.\d+\.\d+ · Node v\d+/);
     expect(text).toMatch(
-      /TensorFlow\.js \d+\.\d+\.\d+: backend (tensorflow-gpu|tensorflow|wasm|cpu) \(@tensorflow\//,
+      /TensorFlow\.js \d+\.\d+\.\d+: backend (tensorflow-gpu|webgpu|tensorflow|wasm|cpu) \(@tensorflow\//,
     );
     expect(text).toMatch(/^GPU: /m);
+    // The WebGPU adapter, or why there is none, and why it trains or not.
+    expect(text).toMatch(/^WebGPU: .+ — (used|skipped|not tried)/m);
     expect(text).toMatch(/^Threads: \d+ per replica; training runs \d+ data-parallel replica/m);
     if (text.includes('backend wasm'))
       expect(text).toMatch(/^Kernels: dinoscope's WebAssembly SIMD kernels/m);
@@ -23,12 +25,31 @@ describe('dinoscope doctor', () => {
 
   it('reports the same as JSON', () => {
     const report = JSON.parse(doctor('--json')) as {
-      backend: { kind: string; reason: string; skipped: { packageName: string; error: string }[] };
+      backend: {
+        kind: string;
+        reason: string;
+        skipped: { packageName: string; error: string }[];
+        webgpu: {
+          available: boolean;
+          software: boolean;
+          vendor: string;
+          limits: object | null;
+          error: string | null;
+        };
+        webgpuChoice: string;
+      };
+      webgpuGpuPresetBatch: { batch: number } | null;
       ownWasmKernels: boolean;
       trainingReplicas: number;
       onnxRuntime: { available: boolean; executionProviders: string[] };
     };
-    expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(report.backend.kind);
+    expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']).toContain(report.backend.kind);
+    const { webgpu } = report.backend;
+    if (webgpu.available) {
+      expect(webgpu.limits).not.toBeNull();
+      expect(report.webgpuGpuPresetBatch?.batch).toBeGreaterThan(0);
+    } else expect(webgpu.error).toMatch(/.+/);
+    expect(report.backend.webgpuChoice).toMatch(/^(used|skipped|not tried)/);
     expect(report.backend.reason.length).toBeGreaterThan(0);
     expect(report.trainingReplicas).toBeGreaterThanOrEqual(1);
     // Every runtime dinoscope supports has WebAssembly SIMD: on wasm its own kernels run.
