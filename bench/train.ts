@@ -29,8 +29,8 @@ import {
   defaultReplicas,
   type StepTimings,
 } from '../core/training/data-parallel-training.ts';
-import { formatDuration } from '../core/training/epoch-estimate.ts';
 import { DinoTrainingState } from '../core/training/train-step.ts';
+import { formatMinutes } from '../core/training/training-forecast.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -157,7 +157,7 @@ async function measureOurs(setting: Setting): Promise<{
         const settled = warmupTimes.slice(1);
         const perStep = settled.reduce((a, b) => a + b, 0) / settled.length;
         console.log(
-          `  ${setting.name}: warm-up estimate ${(batch / perStep).toFixed(2)} images/s, an epoch of 5,000 photos ≈ ${formatDuration((5000 / batch) * perStep)} (first step ${warmupTimes[0].toFixed(1)} s)`,
+          `  ${setting.name}: warm-up estimate ${(batch / perStep).toFixed(2)} images/s, an epoch of 5,000 photos ≈ ${formatMinutes(((5000 / batch) * perStep) / 60)} (first step ${warmupTimes[0].toFixed(1)} s)`,
         );
       }
     }

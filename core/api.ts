@@ -154,6 +154,8 @@ export interface TrainingOptions {
   patchSize?: 16 | 8;
   epochs?: number;
   batchSize?: number;
+  /** Adapt this library model to the photos with the guarded recipe (`train --from-model`). */
+  fromModel?: number;
 }
 
 /** One training step as the trainer reports it; the charts plot these. */
@@ -164,6 +166,14 @@ export interface TrainingMetric {
   lr: number;
   teacherEntropy: number | null;
   imagesPerSecond: number | null;
+  /**
+   * Feature health, on the steps where it was measured (else null): % of probe photos whose second
+   * view finds its own centre crop, the effective rank of the teacher's embeddings, and weighted
+   * k-NN top-1 % on a labelled sample (class-named folders only, at epoch ends).
+   */
+  viewRetrieval: number | null;
+  effectiveRank: number | null;
+  knnTop1: number | null;
 }
 
 export interface TrainingRunSummary {

@@ -192,6 +192,13 @@ export class JobRunner {
     } else if (message.type === 'warning' && typeof message.message === 'string') {
       job.info.warnings.push(message.message);
       this.publish(job);
+    } else if (message.type === 'forecast' && typeof message.forecast === 'object' && message.forecast) {
+      // Training's plan once its first steps are timed: the Training view shows it.
+      const forecast = message.forecast as Record<string, unknown>;
+      if (typeof forecast.text === 'string') job.info.facts.plan = forecast.text;
+      const rate = numberOrNull(forecast.imagesPerSecond);
+      if (rate !== null) job.info.facts.imagesPerSecond = Math.round(rate * 10) / 10;
+      this.publish(job);
     } else if (message.type === 'config') {
       for (const key of ['backend', 'preset'] as const) {
         const value = message[key];
@@ -286,6 +293,9 @@ export function trainingMetricOf(progress: JobProgress): TrainingMetric | null {
     lr: numberOrNull(detail.lr) ?? 0,
     teacherEntropy: numberOrNull(detail.teacherEntropy ?? detail.entropy ?? detail.teacher_entropy),
     imagesPerSecond: numberOrNull(detail.imagesPerSecond ?? detail.images_per_second),
+    viewRetrieval: numberOrNull(detail.viewRetrieval),
+    effectiveRank: numberOrNull(detail.effectiveRank),
+    knnTop1: numberOrNull(detail.knnTop1),
   };
 }
 

@@ -291,7 +291,9 @@ export class DinoscopeService {
         if (options.patchSize) args.push('--patch', String(options.patchSize));
         if (options.epochs) args.push('--epochs', String(options.epochs));
         if (options.batchSize) args.push('--batch', String(options.batchSize));
+        if (options.fromModel) args.push('--from-model', String(options.fromModel));
         const what = [
+          options.fromModel && `adapting model ${options.fromModel}`,
           options.preset && `${options.preset} preset`,
           options.arch,
           options.epochs && `${options.epochs} epoch${options.epochs === 1 ? '' : 's'}`,
@@ -634,7 +636,13 @@ function trainingMetrics(db: Db, runId: number): TrainingMetric[] {
     lr: record.lr,
     teacherEntropy: record.teacherEntropy,
     imagesPerSecond: record.imagesPerSecond,
+    viewRetrieval: record.health?.viewRetrieval ?? null,
+    effectiveRank: record.health?.effectiveRank ?? null,
+    knnTop1: record.health?.knnTop1 ?? null,
   }));
   const stride = Math.ceil(metrics.length / 2000);
-  return stride > 1 ? metrics.filter((_, i) => i % stride === 0 || i === metrics.length - 1) : metrics;
+  // Thinned for the loss charts; every feature-health measurement is kept (they are few).
+  return stride > 1
+    ? metrics.filter((m, i) => i % stride === 0 || i === metrics.length - 1 || m.effectiveRank !== null)
+    : metrics;
 }

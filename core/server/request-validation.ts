@@ -143,6 +143,7 @@ const schemas: { [K in ApiRequestName]: Check } = {
     patchSize: optional(oneOf(16, 8)),
     epochs: optional(integer(1, 10_000)),
     batchSize: optional(integer(1, 4096)),
+    fromModel: optional(id),
   }),
   'training.pause': object({ jobId }),
   'training.resume': object({ runId: id }),

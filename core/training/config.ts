@@ -102,6 +102,33 @@ export const TRAINING_PARAMETERS = {
     200,
     'Steps a collapse sign must persist before the warning (noise does not trigger it).',
   ),
+  // Feature health (label-free) and the guard of an adaptation
+  healthEverySteps: p(
+    50,
+    "Steps between measurements of the teacher's features on a fixed photo sample (and at each epoch end); 0 = off.",
+  ),
+  healthSampleSize: p(
+    256,
+    'Photos in that sample: enough for a stable effective rank, a few seconds of inference at CPU preset sizes.',
+  ),
+  healthPatienceSteps: p(
+    300,
+    'Steps without a better effective rank or k-NN before the "not learning" warning (a run of ~45 CPU-minutes).',
+  ),
+  knnSampleSize: p(
+    1000,
+    'Photos scored by weighted k-NN at each epoch end when folders are class-named (leave-one-out); 0 = off.',
+  ),
+  freezeBackboneEpochs: p(
+    0,
+    'Epochs during which only the head learns (backbone frozen): lets a new head settle on good weights first.',
+  ),
+  guard: p(
+    false,
+    'Stop when the features get worse than their best and keep the best model (on for --from-model adaptation).',
+  ),
+  guardKnnDrop: p(1, 'Points of k-NN top-1 below the best that stop a guarded run.'),
+  guardRetrievalDrop: p(3, 'Points of view retrieval (label-free) below the best that stop a guarded run.'),
 } as const;
 
 type ParameterTable = typeof TRAINING_PARAMETERS;
@@ -214,6 +241,17 @@ export function validateTrainingConfig(config: TrainingConfig): void {
   need(isInt(config.prefetchBatches, 0), 'prefetchBatches must be an integer >= 0');
   need(isInt(config.replicas, 0), 'replicas must be an integer >= 0');
   need(isInt(config.collapseWindowSteps, 1), 'collapseWindowSteps must be an integer >= 1');
+  for (const key of [
+    'healthEverySteps',
+    'healthSampleSize',
+    'healthPatienceSteps',
+    'knnSampleSize',
+    'freezeBackboneEpochs',
+  ] as const) {
+    need(isInt(config[key], 0), `${key} must be an integer >= 0 (got ${config[key]})`);
+  }
+  need(config.guardKnnDrop >= 0, `guardKnnDrop must be >= 0 (got ${config.guardKnnDrop})`);
+  need(config.guardRetrievalDrop >= 0, `guardRetrievalDrop must be >= 0 (got ${config.guardRetrievalDrop})`);
   if (problems.length > 0) throw new Error(`Invalid training config:\n  - ${problems.join('\n  - ')}`);
 }
 

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HealthMeasurement } from './health-watch.ts';
 
 /** One training step as it is logged (a JSON line in `<run dir>/steps.jsonl`) and shown. */
 export interface StepRecord {
@@ -16,6 +17,8 @@ export interface StepRecord {
   imagesPerSecond: number | null;
   /** Unix ms when the step ended. */
   time: number;
+  /** The feature-health measurement taken after this step, where one was due (feature-probe.ts). */
+  health?: HealthMeasurement;
 }
 
 export const RUN_LOG_FILE = 'steps.jsonl';

@@ -25,6 +25,7 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
     dropPathRate: config.dropPathRate,
     clipGrad: config.clipGrad,
     freezeLastLayerEpochs: config.freezeLastLayer,
+    freezeBackboneEpochs: config.freezeBackboneEpochs,
     studentTemp: config.studentTemp,
     centerMomentum: config.centerMomentum,
   };

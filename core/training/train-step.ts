@@ -35,6 +35,8 @@ export interface DinoStepConfig {
   clipGrad: number;
   /** Epochs during which the head's last layer gets no update (reference 1). */
   freezeLastLayerEpochs: number;
+  /** Epochs during which the backbone gets no update, only the head (adapting good weights; 0 from scratch). */
+  freezeBackboneEpochs: number;
   /** Student softmax temperature (reference 0.1). */
   studentTemp: number;
   /** EMA momentum of the loss center (reference 0.9). */
@@ -53,6 +55,7 @@ export const DINO_STEP_DEFAULTS: DinoStepConfig = {
   dropPathRate: 0.1,
   clipGrad: 3.0,
   freezeLastLayerEpochs: 1,
+  freezeBackboneEpochs: 0,
   studentTemp: 0.1,
   centerMomentum: 0.9,
   adamw: ADAMW_DEFAULTS,
@@ -358,6 +361,12 @@ export class DinoTrainingState {
     // A frozen gradient is dropped whole, so clipping it first (as the reference does) changes nothing.
     if (schedule.epoch < this.settings.freezeLastLayerEpochs) {
       for (const name of [...gradients.keys()].filter((n) => n.includes('last_layer'))) {
+        gradients.get(name)?.dispose();
+        gradients.delete(name);
+      }
+    }
+    if (schedule.epoch < this.settings.freezeBackboneEpochs) {
+      for (const name of [...gradients.keys()].filter((n) => n.startsWith('backbone.'))) {
         gradients.get(name)?.dispose();
         gradients.delete(name);
       }

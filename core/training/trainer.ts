@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NamedTensors } from '../engine/host-tensor.ts';
 import { writeSafetensors } from '../engine/safetensors.ts';
 import { type ProgressListener, ProgressTracker } from '../jobs/progress.ts';
+import { listTrainableImages } from '../library/training-copy.ts';
 import { describeVit, type VitConfig } from '../model/vit-config.ts';
 import type { Db } from '../store/database.ts';
 import { libraryDataFolder } from '../store/library-location.ts';
@@ -25,11 +26,16 @@ import { CollapseWatch } from './collapse-watch.ts';
 import { backboneConfig } from './config.ts';
 import { type CropBatch, CropPipeline, type PipelinePosition, stepsPerEpoch } from './crop-pipeline.ts';
 import type { DinoLearner, LearnerFactory } from './dino-learner.ts';
-import { describeEstimate, ESTIMATE_STEPS, estimateEpoch } from './epoch-estimate.ts';
+import { FeatureProbe } from './feature-probe.ts';
+import { type HealthMeasurement, HealthWatch } from './health-watch.ts';
 import { Random } from './random.ts';
 import { RunLog, type StepRecord } from './run-log.ts';
+import { forecastTraining, type TrainingForecast } from './training-forecast.ts';
 import type { TrainingPlan } from './training-plan.ts';
 import { type TrainingSchedules, trainingSchedules } from './training-schedules.ts';
+
+/** Steps timed for the forecast, after the first (which compiles kernels and fills the pipeline). */
+const FORECAST_STEPS = 3;
 
 /**
  * The training loop as a person runs it: batches from the crop pipeline, one DINO step each, the
@@ -47,6 +53,12 @@ export interface TrainingControls {
   onStep?: (record: StepRecord) => void;
   onWarning?: (message: string) => void;
   onInfo?: (message: string) => void;
+  /** A feature-health measurement (at the start, every `healthEverySteps` steps and at each epoch end). */
+  onHealth?: (measurement: HealthMeasurement) => void;
+  /** The plan stated once the first steps are timed (images/s, epoch and run time, time to useful features). */
+  onForecast?: (forecast: TrainingForecast) => void;
+  /** The compute backend's kind, for the forecast's advice (a GPU backend gets no CPU warning); default 'wasm'. */
+  backend?: string;
   /** Run the crop pipeline in this thread (tests and previews); default: a worker thread. */
   cropsInThread?: boolean;
 }
@@ -62,6 +74,10 @@ export interface TrainingOutcome {
   modelId: number | null;
   lastCheckpoint: string | null;
   lastLoss: number | null;
+  /** The last feature-health measurement, if any was taken. */
+  health: HealthMeasurement | null;
+  /** A guarded run: the step whose model is kept (its best), and that best checkpoint. */
+  best: { step: number; checkpoint: string } | null;
 }
 
 export const RUN_IMAGES_FILE = 'images.json';
@@ -132,6 +148,23 @@ export async function runTraining(
   let lastCheckpoint: string | null = listCheckpoints(db, runId).at(-1)?.path ?? null;
   let modelId = modelIdOfRun(db, runId);
   const collapse = new CollapseWatch(config.outDim, config.collapseWindowSteps);
+  const probe =
+    config.healthEverySteps > 0
+      ? await openProbe(db, imageIds, config, vit).catch((error: Error) => {
+          warn(`The feature-health sample could not be loaded (${error.message}): training runs without it.`);
+          return null;
+        })
+      : null;
+  const watch = new HealthWatch({
+    patienceSteps: config.healthPatienceSteps,
+    minRetrievalGain: 1,
+    minKnnGain: 1,
+    guard: config.guard ? { retrievalDrop: config.guardRetrievalDrop, knnDrop: config.guardKnnDrop } : null,
+    lr: config.lr,
+    outDim: config.outDim,
+  });
+  let health: HealthMeasurement | null = null;
+  let best: { step: number; checkpoint: string } | null = null;
   const tracker = new ProgressTracker('train', totalSteps);
   tracker.update(step);
   let lastCheckpointAt = Date.now();
@@ -164,6 +197,45 @@ export async function runTraining(
   const saveModel = () => {
     modelId = saveTeacherModel(db, libraryFile, runId, vit, learner.teacherBackbone(), modelId);
   };
+  /** Measures the teacher's features; a guarded run keeps the best model and checkpoint, and says why it must stop. */
+  const measureHealth = async (epoch: number, withKnn: boolean): Promise<string | null> => {
+    if (!probe) return null;
+    await learner.prepareExport?.();
+    health = await probe.measure(learner.teacherBackbone(), { step, epoch }, withKnn);
+    controls.onHealth?.(health);
+    const verdict = watch.observe(health);
+    for (const warning of verdict.warnings) warn(warning);
+    if (config.guard && verdict.best) {
+      saveModel();
+      const bestDir = join(dir, 'best');
+      mkdirSync(bestDir, { recursive: true });
+      const file = writeCheckpoint(
+        bestDir,
+        {
+          runId,
+          epoch,
+          step,
+          stepInEpoch: position.stepInEpoch,
+          loss: lastLoss,
+          config,
+          random: position.random,
+        },
+        learner.exportState(),
+      );
+      pruneCheckpoints(bestDir, 1);
+      best = { step, checkpoint: file };
+    }
+    return config.guard ? verdict.degraded : null;
+  };
+  const healthDetail = (): Record<string, number> => {
+    const last = health as HealthMeasurement | null;
+    if (!last) return {};
+    return {
+      views: Math.round(last.viewRetrieval * 10) / 10,
+      rank: Math.round(last.effectiveRank * 10) / 10,
+      ...(last.knnTop1 === null ? {} : { knn: Math.round(last.knnTop1 * 10) / 10 }),
+    };
+  };
 
   let status: RunStatus = 'running';
   let message: string | null = null;
@@ -186,9 +258,22 @@ export async function runTraining(
         warn('The crop worker thread could not start: augmenting in the training thread (slower).');
       }
     }
-    let stepStarted = performance.now();
-    const sessionSteps: number[] = [];
+    if (status === 'running' && probe) {
+      await measureHealth(position.epoch, true);
+      const first = health as HealthMeasurement | null;
+      if (first)
+        info(
+          `Feature health at step ${step}: view retrieval ${first.viewRetrieval.toFixed(1)} %, effective rank ${first.effectiveRank.toFixed(1)} of the teacher's embeddings of ${probe.sample.ids.length} photos` +
+            (first.knnTop1 === null
+              ? ''
+              : `, weighted k-NN top-1 ${first.knnTop1.toFixed(1)} % / top-5 ${(first.knnTop5 ?? 0).toFixed(1)} % on ${probe.labelled?.ids.length} photos in ${probe.labelled?.classes.length} class folders`) +
+            `; measured every ${config.healthEverySteps} steps and at each epoch end.`,
+        );
+    }
+    const timedSeconds: number[] = [];
+    let stepsThisSession = 0;
     while (status === 'running') {
+      const loopStarted = performance.now();
       const batch: CropBatch = await (pipeline as CropPipeline).next();
       for (const skipped of batch.skipped) warn(`Skipped an unreadable training copy: ${skipped}`);
       const values = schedules.at(step, batch.epoch);
@@ -205,16 +290,28 @@ export async function runTraining(
         break;
       }
       step += 1;
+      stepsThisSession += 1;
       position = batch.next;
-      lastLoss = outcome.loss;
-      const now = performance.now();
-      const imagesPerSecond = (config.batchSize * 1000) / (now - stepStarted);
-      if (sessionSteps.length <= ESTIMATE_STEPS) {
-        sessionSteps.push((now - stepStarted) / 1000);
-        const estimate = estimateEpoch(sessionSteps, config.batchSize, stepsInEpoch, totalSteps - step);
-        if (estimate) info(describeEstimate(estimate));
+      if (stepsThisSession > 1 && timedSeconds.length < FORECAST_STEPS) {
+        timedSeconds.push((performance.now() - loopStarted) / 1000);
+        if (timedSeconds.length === FORECAST_STEPS) {
+          const seconds = timedSeconds.reduce((sum, value) => sum + value, 0);
+          const forecast = forecastTraining({
+            config,
+            photos: imageIds.length,
+            imagesPerSecond: (FORECAST_STEPS * config.batchSize) / seconds,
+            backend: controls.backend ?? 'wasm',
+            // A guarded run adapts good weights (resumed or not); the from-scratch estimate does not apply.
+            fromWeights: plan.initialWeights !== null || config.guard,
+          });
+          info(forecast.text);
+          if (forecast.warning) warn(forecast.warning);
+          controls.onForecast?.(forecast);
+        }
       }
-      stepStarted = now;
+      lastLoss = outcome.loss;
+      // The step itself (waiting for its batch included), not the checkpoints and health measurements between steps.
+      const imagesPerSecond = (config.batchSize * 1000) / (performance.now() - loopStarted);
       const record: StepRecord = {
         step,
         epoch: batch.epoch,
@@ -227,6 +324,13 @@ export async function runTraining(
         imagesPerSecond,
         time: Date.now(),
       };
+      const epochEnded = batch.stepInEpoch + 1 === stepsInEpoch;
+      const finished = step >= totalSteps;
+      let degraded: string | null = null;
+      if (probe && (epochEnded || finished || step % config.healthEverySteps === 0)) {
+        degraded = await measureHealth(batch.epoch, epochEnded || finished);
+        if (health) record.health = health;
+      }
       log.append(record);
       controls.onStep?.(record);
       const event = tracker.update(step, {
@@ -242,14 +346,35 @@ export async function runTraining(
           teacherTemp: values.teacherTemp,
           ...(outcome.teacherEntropy === null ? {} : { teacherEntropy: outcome.teacherEntropy }),
           imagesPerSecond: Math.round(tracker.snapshot().ratePerSecond * config.batchSize * 10) / 10,
+          ...healthDetail(),
+          ...(record.health
+            ? {
+                effectiveRank: record.health.effectiveRank,
+                viewRetrieval: record.health.viewRetrieval,
+                ...(record.health.neighbourAgreement === null
+                  ? {}
+                  : { neighbourAgreement: record.health.neighbourAgreement }),
+                ...(record.health.knnTop1 === null ? {} : { knnTop1: record.health.knnTop1 }),
+                ...(record.health.knnTop5 === null ? {} : { knnTop5: record.health.knnTop5 }),
+              }
+            : {}),
         },
       });
       controls.onProgress?.(event);
       const warning = collapse.observe(step, outcome.loss, outcome.teacherEntropy);
       if (warning) warn(warning.message);
 
-      const epochEnded = batch.stepInEpoch + 1 === stepsInEpoch;
-      const finished = step >= totalSteps;
+      if (degraded) {
+        status = 'finished';
+        const kept = best as { step: number; checkpoint: string } | null;
+        message =
+          `Stopped at step ${step} to protect the features: ${degraded}. ` +
+          (kept
+            ? `The best model (step ${kept.step}) is kept as library model ${modelId}; its checkpoint: ${kept.checkpoint}.`
+            : 'No better state was measured than the starting one.');
+        warn(message);
+        break;
+      }
       const stopRequested = controls.pause?.aborted || controls.cancel?.aborted;
       const due = Date.now() - lastCheckpointAt >= config.checkpointEveryMinutes * 60_000;
       if (epochEnded || finished || stopRequested || due) {
@@ -257,7 +382,8 @@ export async function runTraining(
         const file = saveCheckpoint(position);
         info(`Checkpoint at step ${step} (epoch ${batch.epoch + 1}): ${file}`);
       }
-      if (epochEnded || finished) {
+      // A guarded run keeps only its best model (saved when measured); others keep the latest.
+      if ((epochEnded || finished) && !(config.guard && probe)) {
         await learner.prepareExport?.();
         saveModel();
       }
@@ -279,7 +405,36 @@ export async function runTraining(
     updateRunProgress(db, runId, { epoch: epochsDone(), step });
     setRunStatus(db, runId, status === 'running' ? 'failed' : status, message);
   }
-  return { runId, status, step, epoch: epochsDone(), message, modelId, lastCheckpoint, lastLoss };
+  return {
+    runId,
+    status,
+    step,
+    epoch: epochsDone(),
+    message,
+    modelId,
+    lastCheckpoint,
+    lastLoss,
+    health,
+    best,
+  };
+}
+
+/** The probe on the run's images; null when there are too few photos to measure. */
+async function openProbe(
+  db: Db,
+  imageIds: number[],
+  config: TrainingPlan['config'],
+  vit: VitConfig,
+): Promise<FeatureProbe | null> {
+  const wanted = new Set(imageIds);
+  const images = listTrainableImages(db).filter((image) => wanted.has(image.id));
+  return FeatureProbe.open(db, images, {
+    vit,
+    size: config.globalCropSize,
+    sampleSize: config.healthSampleSize,
+    knnSampleSize: config.knnSampleSize,
+    seed: config.seed,
+  });
 }
 
 /** The run's image list as it started; images since removed from the library are dropped, with a warning. */

@@ -3,6 +3,7 @@ import type { NamedTensors } from '../engine/host-tensor.ts';
 import { listTrainableImages } from '../library/training-copy.ts';
 import { VIT_ARCHS, type VitConfig, vitConfig } from '../model/vit-config.ts';
 import type { Db } from '../store/database.ts';
+import { resolveModel } from '../store/models.ts';
 import { getRun, latestUnfinishedRun, listCheckpoints } from '../store/runs.ts';
 import {
   isDinoscopeCheckpoint,
@@ -16,7 +17,7 @@ import {
   resolveTrainingConfig,
   type TrainingConfig,
 } from './config.ts';
-import { presetForBackend, type TrainingPresetName, trainingPreset } from './presets.ts';
+import { ADAPTATION, presetForBackend, type TrainingPresetName, trainingPreset } from './presets.ts';
 
 export interface TrainingPlan {
   config: TrainingConfig;
@@ -41,6 +42,8 @@ export interface TrainingRequest {
   settings: Partial<TrainingConfig>;
   /** Published DINO weights (any format `importWeights` reads) or one of our checkpoints. */
   fromCheckpoint?: string;
+  /** A library model (id or name) to adapt: its backbone starts student and teacher. */
+  fromModel?: number | string;
   /** Continue a run: its id, or 'latest' for the newest unfinished one. */
   resume?: number | 'latest';
   /** The compute backend's kind, to pick a preset when none is named. */
@@ -71,21 +74,34 @@ export async function resolveTraining(db: Db, request: TrainingRequest): Promise
   const preset = trainingPreset(presetName);
   let initialWeights: InitialWeights | null = null;
   let fromWeights: Partial<TrainingConfig> = {};
-  if (request.fromCheckpoint) {
-    const loaded = await loadInitialWeights(request.fromCheckpoint, request.settings.numHeads || undefined);
+  if (request.fromCheckpoint && request.fromModel !== undefined)
+    throw new Error('Give --from-checkpoint or --from-model, not both.');
+  let source = request.fromCheckpoint;
+  let heads = request.settings.numHeads || undefined;
+  if (request.fromModel !== undefined) {
+    const model = resolveModel(db, request.fromModel);
+    source = model.weightsPath;
+    heads = heads ?? model.config.numHeads;
+    notes.push(`Adapting library model ${model.id} (${model.name}).`);
+  }
+  if (source) {
+    const loaded = await loadInitialWeights(source, heads);
     fromWeights = architectureSettings(loaded.vit);
     for (const key of Object.keys(fromWeights) as (keyof TrainingConfig)[]) {
       const asked = request.settings[key];
       if (asked !== undefined && asked !== fromWeights[key]) {
         throw new Error(
-          `${request.fromCheckpoint} holds a ${loaded.description}: it cannot train with ${key} ${asked}. Leave ${key} out to use the weights' own.`,
+          `${source} holds a ${loaded.description}: it cannot train with ${key} ${asked}. Leave ${key} out to use the weights' own.`,
         );
       }
     }
     initialWeights = loaded.weights;
     if (loaded.configHint) fromWeights = { ...loaded.configHint, ...fromWeights };
   }
-  const config = resolveTrainingConfig(preset.settings, fromWeights, request.settings);
+  // Good weights are continued with the guarded recipe (presets.ts ADAPTATION); flags still win.
+  const adaptation = initialWeights ? ADAPTATION.settings : {};
+  const config = resolveTrainingConfig(preset.settings, fromWeights, adaptation, request.settings);
+  if (initialWeights) notes.push(`Guarded adaptation: ${ADAPTATION.description}`);
   if (initialWeights) initialWeights = matchHeads(initialWeights, config, notes);
   const changed = new Set(
     (Object.keys(config) as (keyof TrainingConfig)[]).filter(
@@ -102,9 +118,9 @@ export async function resolveTraining(db: Db, request: TrainingRequest): Promise
 
 function resolveResume(db: Db, request: TrainingRequest, imageIds: number[]): ResolvedTraining {
   const given = Object.entries(request.settings).filter(([, value]) => value !== undefined);
-  if (given.length > 0 || request.preset || request.fromCheckpoint) {
+  if (given.length > 0 || request.preset || request.fromCheckpoint || request.fromModel !== undefined) {
     throw new Error(
-      `--resume continues a run with its own settings; drop ${[...given.map(([key]) => key), ...(request.preset ? ['--preset'] : []), ...(request.fromCheckpoint ? ['--from-checkpoint'] : [])].join(', ')}.`,
+      `--resume continues a run with its own settings; drop ${[...given.map(([key]) => key), ...(request.preset ? ['--preset'] : []), ...(request.fromCheckpoint ? ['--from-checkpoint'] : []), ...(request.fromModel !== undefined ? ['--from-model'] : [])].join(', ')}.`,
     );
   }
   const run = request.resume === 'latest' ? latestUnfinishedRun(db) : getRun(db, request.resume as number);

@@ -22,6 +22,7 @@ const ARCHS = [
 const formatLoss = (value: number) => formatNumber(value, 4);
 const formatLr = (value: number) => value.toExponential(1);
 const formatRate = (value: number) => formatNumber(value, 3);
+const formatPercent = (value: number) => `${formatNumber(value, 3)} %`;
 
 export function TrainingView() {
   const { jobs, metrics, run, status, info, revision } = useApp();
@@ -61,6 +62,18 @@ export function TrainingView() {
     }),
     [shown],
   );
+  // Feature health is measured every few dozen steps: its charts plot only those steps.
+  const health = useMemo(() => {
+    const measured = shown.filter((m) => m.effectiveRank !== null);
+    const labelled = measured.filter((m) => m.knnTop1 !== null);
+    return {
+      step: measured.map((m) => m.step),
+      views: measured.map((m) => m.viewRetrieval),
+      rank: measured.map((m) => m.effectiveRank),
+      knnStep: labelled.map((m) => m.step),
+      knn: labelled.map((m) => m.knnTop1),
+    };
+  }, [shown]);
   const selected = presets.find((p) => p.name === preset);
   const training =
     trainJob?.status === 'running' || trainJob?.status === 'pausing' || trainJob?.status === 'cancelling';
@@ -227,6 +240,11 @@ export function TrainingView() {
                 <Fact label="Time left" value={formatDuration(trainJob.progress?.etaSeconds)} />
                 <Fact label="Backend" value={String(trainJob.facts.backend ?? '—')} />
               </dl>
+              <p className="muted small plan">
+                {typeof trainJob.facts.plan === 'string'
+                  ? trainJob.facts.plan
+                  : 'Timing the first steps on this machine to estimate how long this takes…'}
+              </p>
             </>
           ) : lastRun ? (
             <RunSummary run={lastRun} />
@@ -252,6 +270,33 @@ export function TrainingView() {
                 color="#b07aa1"
                 format={formatLoss}
               />
+              {health.step.length > 1 && (
+                <LineChart
+                  title="Health: photos recognised from another view (%)"
+                  x={health.step}
+                  y={health.views}
+                  color="#4e79a7"
+                  format={formatPercent}
+                />
+              )}
+              {health.step.length > 1 && (
+                <LineChart
+                  title="Health: effective rank of the features"
+                  x={health.step}
+                  y={health.rank}
+                  color="#edc948"
+                  format={formatRate}
+                />
+              )}
+              {health.knnStep.length > 1 && (
+                <LineChart
+                  title="k-NN top-1 on the class folders (%)"
+                  x={health.knnStep}
+                  y={health.knn}
+                  color="#e15759"
+                  format={formatPercent}
+                />
+              )}
               <LineChart
                 title="Images / s"
                 x={series.step}
@@ -362,6 +407,14 @@ function ModelsTable({
                 onClick={() => run(() => bridge.invoke('embed.start', { modelId: model.id }))}
               >
                 Embed photos
+              </button>
+              <button
+                type="button"
+                disabled={busy('train')}
+                title="Continue training this model on your photos with the guarded recipe: it stops and keeps the best model if the features get worse"
+                onClick={() => run(() => bridge.invoke('training.start', { fromModel: model.id }))}
+              >
+                Adapt to my photos
               </button>
               <button
                 type="button"

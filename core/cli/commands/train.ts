@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { TrainingConfig } from '../../training/config.ts';
+import type { HealthMeasurement } from '../../training/health-watch.ts';
 import { cliContext } from '../context.ts';
 
 interface TrainFlags {
@@ -9,6 +10,7 @@ interface TrainFlags {
   batch?: string;
   preset?: string;
   fromCheckpoint?: string;
+  fromModel?: string;
   resume?: string | boolean;
   outDim?: string;
   lr?: string;
@@ -40,6 +42,10 @@ export function register(program: Command): void {
     .option(
       '--from-checkpoint <file>',
       'start from published DINO weights (.pth/.safetensors) or a dinoscope checkpoint',
+    )
+    .option(
+      '--from-model <id>',
+      'adapt a library model (id or name) to these photos with the guarded recipe: head first, low lr, stops when features degrade',
     )
     .option(
       '--resume [run]',
@@ -82,6 +88,12 @@ export function register(program: Command): void {
           preset: flags.preset,
           settings: settingsFromFlags(flags),
           fromCheckpoint: flags.fromCheckpoint,
+          fromModel:
+            flags.fromModel === undefined
+              ? undefined
+              : /^\d+$/.test(flags.fromModel)
+                ? Number(flags.fromModel)
+                : flags.fromModel,
           resume:
             flags.resume === undefined ? undefined : flags.resume === true ? 'latest' : Number(flags.resume),
           backendKind: backend.kind,
@@ -146,6 +158,14 @@ export function register(program: Command): void {
           onInfo: (message) => {
             if (!context.events) say(message);
           },
+          backend: backend.kind,
+          onForecast: (forecast) => {
+            if (context.events) emit({ type: 'forecast', forecast });
+          },
+          onHealth: (health) => {
+            if (context.events) emit({ type: 'health', health });
+            else if (!process.stderr.isTTY) say(describeHealth(health));
+          },
           onStep: (record) => {
             // A log file (no terminal) gets a progress line every 10 s instead of a redrawn bar.
             if (context.events || process.stderr.isTTY || Date.now() - lastLine < 10_000) return;
@@ -175,6 +195,19 @@ export function register(program: Command): void {
         db.close();
       }
     });
+}
+
+/** One line per feature-health measurement, for logs. */
+export function describeHealth(health: HealthMeasurement): string {
+  return (
+    `health at step ${health.step}: view retrieval ${health.viewRetrieval.toFixed(1)} %, effective rank ${health.effectiveRank.toFixed(1)}` +
+    (health.neighbourAgreement === null
+      ? ''
+      : `, ${(100 * health.neighbourAgreement).toFixed(0)} % of 10-NN unchanged`) +
+    (health.knnTop1 === null
+      ? ''
+      : `, k-NN top-1 ${health.knnTop1.toFixed(1)} % / top-5 ${(health.knnTop5 ?? 0).toFixed(1)} %`)
+  );
 }
 
 const FLAG_KEYS: [keyof TrainFlags, keyof TrainingConfig][] = [

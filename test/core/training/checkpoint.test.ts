@@ -139,3 +139,28 @@ describe('collapse watch', () => {
     expect(kinds).toEqual(['one-hot']);
   });
 });
+
+describe('collapse watch, at once', () => {
+  const outDim = 4096;
+  const logK = Math.log(outDim);
+
+  it('warns within a few steps when an informative teacher turns uniform', () => {
+    const watch = new CollapseWatch(outDim, 200);
+    // A random teacher starts near uniform: no warning within the window.
+    for (let step = 0; step < 100; step++) expect(watch.observe(step, logK, logK - 0.01)).toBeNull();
+    for (let step = 100; step < 200; step++) expect(watch.observe(step, 7, 5)).toBeNull();
+    const warnings = [];
+    for (let step = 200; step < 230; step++) {
+      const warning = watch.observe(step, logK, logK - 0.01);
+      if (warning) warnings.push(warning);
+    }
+    expect(warnings.map((w) => [w.kind, w.step])).toEqual([['uniform', 209]]);
+  });
+
+  it('warns about one prototype within a few steps, whatever the window', () => {
+    const watch = new CollapseWatch(outDim, 200);
+    const steps = [];
+    for (let step = 0; step < 50; step++) if (watch.observe(step, 2, 0.01)) steps.push(step);
+    expect(steps).toEqual([9]);
+  });
+});
