@@ -212,7 +212,7 @@ describe('the packaged app', () => {
       `${process.platform}-${process.platform === 'darwin' ? 'universal' : process.arch}`,
     ]);
     expect(has(/^\/node_modules\/webgpu\/dist\/[^/]+\/dawn\.node$/)).toBe(true);
-    expect(has(/^\/node_modules\/@tensorflow\/tfjs-backend-webgpu\/package\.json$/)).toBe(true);
+    expect(listing).toContain('/node_modules/@tensorflow/tfjs-backend-webgpu/package.json');
     for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
       expect(has(new RegExp(`^/node_modules/@tensorflow/tfjs-backend-wasm/(.*/)?${wasm}$`)), wasm).toBe(true);
     }
