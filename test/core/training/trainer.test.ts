@@ -193,6 +193,9 @@ describe('trainer', () => {
       warmupTeacherTemp: 0.01,
       replicas: 2,
       seed: 0,
+      // The feature-health probe has its own tests (training-health); here its measurement at each of
+      // 100 six-step epochs would cost more than the training it watches.
+      healthEverySteps: 0,
     });
     const initial = await createTfjsLearner({
       config: training.config,
