@@ -27,6 +27,7 @@ import { embedProbe, knnScore, loadProbeImages } from '../core/training/feature-
 import { createTfjsLearner } from '../core/training/tfjs-learner.ts';
 import { runTraining } from '../core/training/trainer.ts';
 import { resolveTraining } from '../core/training/training-plan.ts';
+import { parseConfigOverrides } from './config-overrides.ts';
 import { copyImagenetteLibrary, requireImagenette } from './imagenette-library.ts';
 
 const { values: options } = parseArgs({
@@ -96,19 +97,7 @@ try {
     );
   }
 
-  const overrides = Object.fromEntries(
-    (options['config-overrides'] ?? []).map((pair) => {
-      const at = pair.indexOf('=');
-      const text = pair.slice(at + 1);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = text;
-      }
-      return [pair.slice(0, at), value];
-    }),
-  );
+  const overrides = parseConfigOverrides(options['config-overrides'] ?? []);
   const resolved = await resolveTraining(db, {
     preset: options.preset,
     settings: { epochs: Number(options.epochs), knnSampleSize: 1000, ...overrides },

@@ -28,6 +28,7 @@ import type { HealthMeasurement } from '../core/training/health-watch.ts';
 import { createTfjsLearner } from '../core/training/tfjs-learner.ts';
 import { runTraining } from '../core/training/trainer.ts';
 import { resolveTraining } from '../core/training/training-plan.ts';
+import { parseConfigOverrides } from './config-overrides.ts';
 import { copyImagenetteLibrary, requireImagenette } from './imagenette-library.ts';
 
 const { values: options } = parseArgs({
@@ -61,20 +62,7 @@ try {
   addFolders(db, [photos]);
   await scanLibrary(db);
   const images = listTrainableImages(db);
-  const overrides = Object.fromEntries(
-    (options['config-overrides'] ?? []).map((pair) => {
-      const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`--config-overrides ${pair}: expected key=value`);
-      const text = pair.slice(at + 1);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = text;
-      }
-      return [pair.slice(0, at), value];
-    }),
-  );
+  const overrides = parseConfigOverrides(options['config-overrides'] ?? []);
   const { plan } = await resolveTraining(db, {
     preset: options.preset,
     settings: {
