@@ -13,22 +13,22 @@
  * Options: --weights FILE, --pretrain-minutes N, --epochs N, --preset NAME (default quick),
  * --photos N (class-balanced subset), --config-overrides key=value (repeatable, for the adaptation).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../core/engine/backend.ts';
 import { readSafetensors } from '../core/engine/safetensors.ts';
 import { addFolders } from '../core/library/add-folders.ts';
 import { scanLibrary } from '../core/library/scan.ts';
 import { listTrainableImages } from '../core/library/training-copy.ts';
-import { openDatabase } from '../core/store/database.ts';
 import { getModel } from '../core/store/models.ts';
 import { embedProbe, knnScore, loadProbeImages } from '../core/training/feature-probe.ts';
 import { createTfjsLearner } from '../core/training/tfjs-learner.ts';
 import { runTraining } from '../core/training/trainer.ts';
 import { resolveTraining } from '../core/training/training-plan.ts';
+import { parseConfigOverrides } from './config-overrides.ts';
+import { copyImagenetteLibrary, requireImagenette } from './imagenette-library.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -40,32 +40,16 @@ const { values: options } = parseArgs({
     'config-overrides': { type: 'string', multiple: true, default: [] },
   },
 });
-const dataset = fileURLToPath(new URL('../../shared/datasets/imagenette-dev/', import.meta.url));
-if (!existsSync(dataset)) {
-  console.log(`skipped: ${dataset} is absent (bench:adapt adapts on imagenette-dev).`);
-  process.exit(0);
-}
+requireImagenette('bench:adapt adapts on imagenette-dev');
 console.log(
   `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')} at the start`,
 );
-const work = mkdtempSync(join(tmpdir(), 'dinoscope-bench-adapt-'));
-const photos = join(work, 'photos');
-const classes = readdirSync(dataset, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
-const perClass = options.photos
-  ? Math.ceil(Number(options.photos) / classes.length)
-  : Number.POSITIVE_INFINITY;
-for (const name of classes) {
-  mkdirSync(join(photos, name), { recursive: true });
-  for (const file of readdirSync(join(dataset, name)).sort().slice(0, perClass))
-    copyFileSync(join(dataset, name, file), join(photos, name, file));
-}
-const libraryFile = join(work, 'library.sqlite');
-const db = openDatabase(libraryFile);
+const { work, photos, libraryFile, db } = copyImagenetteLibrary(
+  'dinoscope-bench-adapt-',
+  options.photos ? Number(options.photos) : undefined,
+);
 const backend = await initBackend();
 const log = (message: string) => console.log(`  ${message.slice(0, 240)}${message.length > 240 ? '…' : ''}`);
 try {
@@ -113,19 +97,7 @@ try {
     );
   }
 
-  const overrides = Object.fromEntries(
-    (options['config-overrides'] ?? []).map((pair) => {
-      const at = pair.indexOf('=');
-      const text = pair.slice(at + 1);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = text;
-      }
-      return [pair.slice(0, at), value];
-    }),
-  );
+  const overrides = parseConfigOverrides(options['config-overrides'] ?? []);
   const resolved = await resolveTraining(db, {
     preset: options.preset,
     settings: { epochs: Number(options.epochs), knnSampleSize: 1000, ...overrides },

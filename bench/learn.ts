@@ -15,29 +15,21 @@
  * FILE (the last epoch's teacher backbone, safetensors, for bench:adapt --weights).
  */
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../core/engine/backend.ts';
 import { addFolders } from '../core/library/add-folders.ts';
 import { scanLibrary } from '../core/library/scan.ts';
 import { listTrainableImages } from '../core/library/training-copy.ts';
-import { openDatabase } from '../core/store/database.ts';
 import { knnScore, loadProbeImages } from '../core/training/feature-probe.ts';
 import type { HealthMeasurement } from '../core/training/health-watch.ts';
 import { createTfjsLearner } from '../core/training/tfjs-learner.ts';
 import { runTraining } from '../core/training/trainer.ts';
 import { resolveTraining } from '../core/training/training-plan.ts';
+import { parseConfigOverrides } from './config-overrides.ts';
+import { copyImagenetteLibrary, requireImagenette } from './imagenette-library.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -52,11 +44,7 @@ const { values: options } = parseArgs({
   },
 });
 const minutes = Number(options.minutes);
-const dataset = fileURLToPath(new URL('../../shared/datasets/imagenette-dev/', import.meta.url));
-if (!existsSync(dataset)) {
-  console.log(`skipped: ${dataset} is absent (bench:learn trains on imagenette-dev).`);
-  process.exit(0);
-}
+requireImagenette('bench:learn trains on imagenette-dev');
 
 console.log(
   `machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${loadavg()
@@ -65,41 +53,16 @@ console.log(
 );
 
 // A library of the photos (or a class-balanced subset), in a temporary folder.
-const work = mkdtempSync(join(tmpdir(), 'dinoscope-bench-learn-'));
-const photos = join(work, 'photos');
-const classes = readdirSync(dataset, { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
-const perClass = options.photos
-  ? Math.ceil(Number(options.photos) / classes.length)
-  : Number.POSITIVE_INFINITY;
-for (const name of classes) {
-  mkdirSync(join(photos, name), { recursive: true });
-  for (const file of readdirSync(join(dataset, name)).sort().slice(0, perClass))
-    copyFileSync(join(dataset, name, file), join(photos, name, file));
-}
-const libraryFile = join(work, 'library.sqlite');
-const db = openDatabase(libraryFile);
+const { work, photos, classes, libraryFile, db } = copyImagenetteLibrary(
+  'dinoscope-bench-learn-',
+  options.photos ? Number(options.photos) : undefined,
+);
 const backend = await initBackend();
 try {
   addFolders(db, [photos]);
   await scanLibrary(db);
   const images = listTrainableImages(db);
-  const overrides = Object.fromEntries(
-    (options['config-overrides'] ?? []).map((pair) => {
-      const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`--config-overrides ${pair}: expected key=value`);
-      const text = pair.slice(at + 1);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        value = text;
-      }
-      return [pair.slice(0, at), value];
-    }),
-  );
+  const overrides = parseConfigOverrides(options['config-overrides'] ?? []);
   const { plan } = await resolveTraining(db, {
     preset: options.preset,
     settings: {

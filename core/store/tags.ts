@@ -50,25 +50,18 @@ export function listTags(db: Db): TagRecord[] {
     .all() as TagRecord[];
 }
 
+/** One tag with its photo count; the caller adds the WHERE that picks it. */
+const SELECT_TAG = `SELECT t.id, t.name, t.created_at AS createdAt,
+    (SELECT count(*) FROM image_tags WHERE tag_id = t.id) AS count
+  FROM tags t`;
+
 export function tagByName(db: Db, name: string): TagRecord | null {
-  const row = db
-    .prepare(
-      `SELECT t.id, t.name, t.created_at AS createdAt,
-         (SELECT count(*) FROM image_tags WHERE tag_id = t.id) AS count
-       FROM tags t WHERE t.name = ?`,
-    )
-    .get(name.trim()) as TagRecord | undefined;
+  const row = db.prepare(`${SELECT_TAG} WHERE t.name = ?`).get(name.trim()) as TagRecord | undefined;
   return row ?? null;
 }
 
 export function tagById(db: Db, id: number): TagRecord | null {
-  const row = db
-    .prepare(
-      `SELECT t.id, t.name, t.created_at AS createdAt,
-         (SELECT count(*) FROM image_tags WHERE tag_id = t.id) AS count
-       FROM tags t WHERE t.id = ?`,
-    )
-    .get(id) as TagRecord | undefined;
+  const row = db.prepare(`${SELECT_TAG} WHERE t.id = ?`).get(id) as TagRecord | undefined;
   return row ?? null;
 }
 

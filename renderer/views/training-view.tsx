@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { type ComponentProps, useEffect, useMemo, useState } from 'react';
 import type {
   JobInfo,
   ModelSummary,
@@ -18,6 +18,8 @@ const ARCHS = [
   { value: 'vit_small', label: 'ViT-Small (21 M, the reference)' },
   { value: 'vit_base', label: 'ViT-Base (85 M, needs a GPU)' },
 ] as const;
+
+type ChartSpec = ComponentProps<typeof LineChart>;
 
 const formatLoss = (value: number) => formatNumber(value, 4);
 const formatLr = (value: number) => value.toExponential(1);
@@ -74,6 +76,36 @@ export function TrainingView() {
       knn: labelled.map((m) => m.knnTop1),
     };
   }, [shown]);
+  // A health chart waits for a second measurement: one point draws no line.
+  const charts: ChartSpec[] = [
+    { title: 'Loss', x: series.step, y: series.loss, color: '#f28e2b', format: formatLoss },
+    { title: 'Learning rate', x: series.step, y: series.lr, color: '#76b7b2', format: formatLr },
+    { title: 'Teacher entropy', x: series.step, y: series.entropy, color: '#b07aa1', format: formatLoss },
+    ...[
+      {
+        title: 'Health: photos recognised from another view (%)',
+        x: health.step,
+        y: health.views,
+        color: '#4e79a7',
+        format: formatPercent,
+      },
+      {
+        title: 'Health: effective rank of the features',
+        x: health.step,
+        y: health.rank,
+        color: '#edc948',
+        format: formatRate,
+      },
+      {
+        title: 'k-NN top-1 on the class folders (%)',
+        x: health.knnStep,
+        y: health.knn,
+        color: '#e15759',
+        format: formatPercent,
+      },
+    ].filter((chart) => chart.x.length > 1),
+    { title: 'Images / s', x: series.step, y: series.rate, color: '#59a14f', format: formatRate },
+  ];
   const selected = presets.find((p) => p.name === preset);
   const training =
     trainJob?.status === 'running' || trainJob?.status === 'pausing' || trainJob?.status === 'cancelling';
@@ -255,55 +287,9 @@ export function TrainingView() {
           )}
           {shown.length > 0 ? (
             <div className="charts">
-              <LineChart title="Loss" x={series.step} y={series.loss} color="#f28e2b" format={formatLoss} />
-              <LineChart
-                title="Learning rate"
-                x={series.step}
-                y={series.lr}
-                color="#76b7b2"
-                format={formatLr}
-              />
-              <LineChart
-                title="Teacher entropy"
-                x={series.step}
-                y={series.entropy}
-                color="#b07aa1"
-                format={formatLoss}
-              />
-              {health.step.length > 1 && (
-                <LineChart
-                  title="Health: photos recognised from another view (%)"
-                  x={health.step}
-                  y={health.views}
-                  color="#4e79a7"
-                  format={formatPercent}
-                />
-              )}
-              {health.step.length > 1 && (
-                <LineChart
-                  title="Health: effective rank of the features"
-                  x={health.step}
-                  y={health.rank}
-                  color="#edc948"
-                  format={formatRate}
-                />
-              )}
-              {health.knnStep.length > 1 && (
-                <LineChart
-                  title="k-NN top-1 on the class folders (%)"
-                  x={health.knnStep}
-                  y={health.knn}
-                  color="#e15759"
-                  format={formatPercent}
-                />
-              )}
-              <LineChart
-                title="Images / s"
-                x={series.step}
-                y={series.rate}
-                color="#59a14f"
-                format={formatRate}
-              />
+              {charts.map((chart) => (
+                <LineChart key={chart.title} {...chart} />
+              ))}
             </div>
           ) : (
             trainJob && <p className="muted">The charts start with the first training step.</p>

@@ -7,6 +7,7 @@ import { openDatabase } from '../../core/store/database.ts';
 import { SQLITE_BINDING_VARIABLE } from '../../core/store/database-binding.ts';
 import { electronSqliteBinding } from '../../electron/electron-sqlite.ts';
 import { isStarting } from '../../forge.config.ts';
+import { nodeSqliteBinding } from './node-sqlite-binding.ts';
 
 /**
  * One library file, two runtimes: node_modules/better-sqlite3 stays built for Node (CLI, tests)
@@ -44,14 +45,7 @@ describe('better-sqlite3 for both runtimes', () => {
   });
 
   it('opens the library with the binary the variable names', () => {
-    process.env[SQLITE_BINDING_VARIABLE] = join(
-      root,
-      'node_modules',
-      'better-sqlite3',
-      'build',
-      'Release',
-      'better_sqlite3.node',
-    );
+    process.env[SQLITE_BINDING_VARIABLE] = nodeSqliteBinding;
     const db = openDatabase(join(folder, 'library.sqlite'));
     expect(db.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
     db.close();

@@ -17,6 +17,7 @@ import { extractAll, extractFile, listPackage } from '@electron/asar';
 import { type Browser, chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeSqliteBinding } from './node-sqlite-binding.ts';
 import { FUSE_SENTINEL, serveMirror, standInElectronZip } from './stand-in-electron.ts';
 
 /**
@@ -240,18 +241,7 @@ describe('the packaged app', () => {
             ...process.env,
             NODE_PATH: '',
             // A real release rebuilt better-sqlite3 for Electron: plain Node takes node_modules' build.
-            ...(realElectronZip
-              ? {
-                  DINOSCOPE_SQLITE_BINDING: join(
-                    root,
-                    'node_modules',
-                    'better-sqlite3',
-                    'build',
-                    'Release',
-                    'better_sqlite3.node',
-                  ),
-                }
-              : {}),
+            ...(realElectronZip ? { DINOSCOPE_SQLITE_BINDING: nodeSqliteBinding } : {}),
           },
         },
       );

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent, JobInfo } from '../../../core/api.ts';
 import type { CliLauncher } from '../../../core/jobs/cli-process.ts';
 import { JobRunner } from '../../../core/jobs/job-runner.ts';
+import { nodeScriptProcess } from './node-script-process.ts';
 
 /**
  * The runner with real child processes: small Node scripts that behave like the CLI with
@@ -28,17 +28,7 @@ const scripts: Record<string, string> = {
     setInterval(() => {}, 1000);`,
 };
 
-const launcher: CliLauncher = (args) => {
-  const child = spawn(process.execPath, ['-e', scripts[args[0]]], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return {
-    stdout: child.stdout,
-    stderr: child.stderr,
-    interrupt: () => child.kill('SIGINT'),
-    terminate: () => child.kill('SIGTERM'),
-    kill: () => child.kill('SIGKILL'),
-    onExit: (listener) => child.on('exit', (code, signal) => listener(code, signal)),
-  };
-};
+const launcher: CliLauncher = (args) => nodeScriptProcess(scripts[args[0]]);
 
 function finished(runner: JobRunner, id: string, status?: JobInfo['status']): Promise<JobInfo> {
   return new Promise((resolve) => {

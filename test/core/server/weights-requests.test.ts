@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CliLauncher } from '../../../core/jobs/cli-process.ts';
 import { DinoscopeService } from '../../../core/server/dinoscope-service.ts';
 import { validateRequest } from '../../../core/server/request-validation.ts';
+import { nodeScriptProcess } from '../jobs/node-script-process.ts';
 
 /** The UI's path to published weights: the catalogue with its advice, and the fetch job it starts. */
 const launched: string[][] = [];
 const launcher: CliLauncher = (args) => {
   launched.push(args);
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 50)'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return {
-    stdout: child.stdout,
-    stderr: child.stderr,
-    interrupt: () => child.kill('SIGINT'),
-    terminate: () => child.kill('SIGTERM'),
-    kill: () => child.kill('SIGKILL'),
-    onExit: (listener) => child.on('exit', (code, signal) => listener(code, signal)),
-  };
+  return nodeScriptProcess('setTimeout(() => {}, 50)');
 };
 const service = new DinoscopeService({
   libraryFile: join(mkdtempSync(join(tmpdir(), 'weights-requests-')), 'library.sqlite'),

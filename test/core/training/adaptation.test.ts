@@ -5,9 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import type { NamedTensors } from '../../../core/engine/host-tensor.ts';
 import { readSafetensors } from '../../../core/engine/safetensors.ts';
-import { addFolders } from '../../../core/library/add-folders.ts';
-import { scanLibrary } from '../../../core/library/scan.ts';
-import { type Db, openDatabase } from '../../../core/store/database.ts';
+import type { Db } from '../../../core/store/database.ts';
 import { getModel } from '../../../core/store/models.ts';
 import type { TrainingConfig } from '../../../core/training/config.ts';
 import type { LearnerFactory } from '../../../core/training/dino-learner.ts';
@@ -15,7 +13,8 @@ import type { HealthMeasurement } from '../../../core/training/health-watch.ts';
 import { createTfjsLearner } from '../../../core/training/tfjs-learner.ts';
 import { runTraining } from '../../../core/training/trainer.ts';
 import { resolveTraining } from '../../../core/training/training-plan.ts';
-import { writeSyntheticSet } from './synthetic-classes.ts';
+import { openSyntheticLibrary } from './synthetic-classes.ts';
+import { TINY_TRAINING_HEAD, TINY_TRAINING_VIT } from './tiny-dino.ts';
 
 /**
  * Adapting a good model (`train --from-model`): a tiny ViT first learns the synthetic shapes, then
@@ -29,14 +28,7 @@ let db: Db;
 let modelId: number;
 
 const head: Partial<TrainingConfig> = {
-  outDim: 64,
-  headHiddenDim: 96,
-  headBottleneckDim: 48,
-  globalCropSize: 32,
-  localCropSize: 16,
-  localCropsNumber: 2,
-  batchSize: 25,
-  dropPathRate: 0,
+  ...TINY_TRAINING_HEAD,
   replicas: 1,
   healthSampleSize: 150,
   knnSampleSize: 150,
@@ -45,19 +37,12 @@ const head: Partial<TrainingConfig> = {
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
-  await writeSyntheticSet(join(folder, 'photos'), 30, 256, 1);
-  db = openDatabase(libraryFile);
-  addFolders(db, [join(folder, 'photos')]);
-  await scanLibrary(db);
+  db = await openSyntheticLibrary(join(folder, 'photos'), libraryFile);
   // The "good" model: 120 steps of the configuration that learns (k-NN rises ~5 points).
   const { plan } = await resolveTraining(db, {
     settings: {
       ...head,
-      arch: 'vit_tiny',
-      patchSize: 8,
-      embedDim: 48,
-      depth: 2,
-      numHeads: 3,
+      ...TINY_TRAINING_VIT,
       epochs: 20,
       warmupEpochs: 2,
       lr: 0.01,

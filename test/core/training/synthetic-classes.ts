@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { addFolders } from '../../../core/library/add-folders.ts';
+import { scanLibrary } from '../../../core/library/scan.ts';
+import { type Db, openDatabase } from '../../../core/store/database.ts';
 import type { RgbPixels } from '../../../core/training/augmentation/bicubic-resize.ts';
 import { Random } from '../../../core/training/random.ts';
 
@@ -72,4 +75,16 @@ export async function writeSyntheticSet(
     }
   }
   return { images, labels };
+}
+
+/**
+ * The library the trainer tests train on: 30 synthetic photos a class (256 px, seed 1) written to
+ * `photos`, added to a new library database at `libraryFile` and scanned.
+ */
+export async function openSyntheticLibrary(photos: string, libraryFile: string): Promise<Db> {
+  await writeSyntheticSet(photos, 30, 256, 1);
+  const db = openDatabase(libraryFile);
+  addFolders(db, [photos]);
+  await scanLibrary(db);
+  return db;
 }

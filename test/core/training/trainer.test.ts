@@ -7,11 +7,9 @@ import { knnClassify } from '../../../core/analysis/knn-classifier.ts';
 import { initBackend } from '../../../core/engine/backend.ts';
 import type { NamedTensors } from '../../../core/engine/host-tensor.ts';
 import { readSafetensors } from '../../../core/engine/safetensors.ts';
-import { addFolders } from '../../../core/library/add-folders.ts';
-import { scanLibrary } from '../../../core/library/scan.ts';
 import { listTrainableImages } from '../../../core/library/training-copy.ts';
 import { VisionTransformer } from '../../../core/model/vision-transformer.ts';
-import { type Db, openDatabase } from '../../../core/store/database.ts';
+import type { Db } from '../../../core/store/database.ts';
 import { getModel } from '../../../core/store/models.ts';
 import { getRun, listCheckpoints } from '../../../core/store/runs.ts';
 import { type RgbPixels, resizeCrop } from '../../../core/training/augmentation/bicubic-resize.ts';
@@ -21,7 +19,8 @@ import { readRunLog, type StepRecord } from '../../../core/training/run-log.ts';
 import { createTfjsLearner } from '../../../core/training/tfjs-learner.ts';
 import { runTraining } from '../../../core/training/trainer.ts';
 import { resolveTraining } from '../../../core/training/training-plan.ts';
-import { SYNTHETIC_CLASSES, writeSyntheticSet } from './synthetic-classes.ts';
+import { openSyntheticLibrary, SYNTHETIC_CLASSES, writeSyntheticSet } from './synthetic-classes.ts';
+import { TINY_TRAINING_HEAD, TINY_TRAINING_VIT } from './tiny-dino.ts';
 
 /**
  * The trainer end to end on a real library: synthetic photos in class folders (the folder names
@@ -40,22 +39,11 @@ let heldOut: { images: RgbPixels[]; labels: number[] };
  * suit a run of a few hundred steps (the reference's are made for 100 epochs of ImageNet).
  */
 const tiny: Partial<TrainingConfig> = {
-  arch: 'vit_tiny',
-  patchSize: 8,
-  embedDim: 48,
-  depth: 2,
-  numHeads: 3,
-  outDim: 64,
-  headHiddenDim: 96,
-  headBottleneckDim: 48,
-  globalCropSize: 32,
-  localCropSize: 16,
-  localCropsNumber: 2,
-  batchSize: 25,
+  ...TINY_TRAINING_VIT,
+  ...TINY_TRAINING_HEAD,
   lr: 0.01,
   warmupEpochs: 2,
   momentumTeacher: 0.99,
-  dropPathRate: 0,
   prefetchBatches: 2,
   // One replica: quicker to start for these short runs (the CLI test runs the default, one per core).
   replicas: 1,
@@ -63,11 +51,8 @@ const tiny: Partial<TrainingConfig> = {
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
-  await writeSyntheticSet(join(folder, 'photos'), 30, 256, 1);
   heldOut = await writeSyntheticSet(join(folder, 'held-out'), 20, 256, 2);
-  db = openDatabase(libraryFile);
-  addFolders(db, [join(folder, 'photos')]);
-  await scanLibrary(db);
+  db = await openSyntheticLibrary(join(folder, 'photos'), libraryFile);
 }, 120_000);
 
 afterAll(() => {

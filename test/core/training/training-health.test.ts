@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
-import { addFolders } from '../../../core/library/add-folders.ts';
-import { scanLibrary } from '../../../core/library/scan.ts';
-import { type Db, openDatabase } from '../../../core/store/database.ts';
+import type { Db } from '../../../core/store/database.ts';
 import { getRun } from '../../../core/store/runs.ts';
 import type { TrainingConfig } from '../../../core/training/config.ts';
 import type { HealthMeasurement } from '../../../core/training/health-watch.ts';
@@ -13,7 +11,8 @@ import { readRunLog } from '../../../core/training/run-log.ts';
 import { createTfjsLearner } from '../../../core/training/tfjs-learner.ts';
 import { runTraining } from '../../../core/training/trainer.ts';
 import { resolveTraining } from '../../../core/training/training-plan.ts';
-import { writeSyntheticSet } from './synthetic-classes.ts';
+import { openSyntheticLibrary } from './synthetic-classes.ts';
+import { TINY_TRAINING_HEAD, TINY_TRAINING_VIT } from './tiny-dino.ts';
 
 /**
  * The label-free health measure separates a run that learns from one that does not: on the
@@ -28,23 +27,12 @@ const libraryFile = join(folder, 'library.sqlite');
 let db: Db;
 
 const tiny: Partial<TrainingConfig> = {
-  arch: 'vit_tiny',
-  patchSize: 8,
-  embedDim: 48,
-  depth: 2,
-  numHeads: 3,
-  outDim: 64,
-  headHiddenDim: 96,
-  headBottleneckDim: 48,
-  globalCropSize: 32,
-  localCropSize: 16,
-  localCropsNumber: 2,
-  batchSize: 25,
+  ...TINY_TRAINING_VIT,
+  ...TINY_TRAINING_HEAD,
   lr: 0.01,
   momentumTeacher: 0.996,
   teacherTemp: 0.01,
   warmupTeacherTemp: 0.01,
-  dropPathRate: 0,
   replicas: 2,
   seed: 0,
   healthEverySteps: 30,
@@ -56,10 +44,7 @@ const tiny: Partial<TrainingConfig> = {
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
-  await writeSyntheticSet(join(folder, 'photos'), 30, 256, 1);
-  db = openDatabase(libraryFile);
-  addFolders(db, [join(folder, 'photos')]);
-  await scanLibrary(db);
+  db = await openSyntheticLibrary(join(folder, 'photos'), libraryFile);
 }, 120_000);
 
 afterAll(() => {
