@@ -3,11 +3,11 @@
  * measured in the same run on the same vectors.
  *
  *   propagation   seconds to suggest a tag for every untagged photo from 1,000 tagged ones
- *                 (20 tags, DINO k = 20, T = 0.07) with propagateTags (ONNX Runtime Gemm tiles
- *                 where it loads), next to the naive version (score every tagged photo, sort them
+ *                 (20 tags, DINO k = 20, T = 0.07) with propagateTags (ONNX Runtime Gemm + TopK
+ *                 tiles where it loads), next to the naive version (score every tagged photo, sort them
  *                 all, vote), timed on 2,000 untagged photos and scaled to all of them. Goal < 2 s.
  *   k-center      seconds to pick 1,000 of 100,000 with kCenterGreedy (every photo's distance
- *                 to the picks brought up to date by one matrix product per 16 picks, a lazy
+ *                 to the picks brought up to date by one matrix product per 32 picks, a lazy
  *                 max-heap between), next to the textbook traversal (a full scan of the matrix per
  *                 pick), timed on its first 50 picks and scaled to 1,000 (its cost is the same per
  *                 pick); the two must agree on those 50 picks. Goal < 5 s.

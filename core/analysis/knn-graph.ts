@@ -103,6 +103,23 @@ export async function crossTopK(
     }
     const queryRows = (start: number) => Math.min(side, queryCount - start);
     const databaseRows = (start: number) => Math.min(side, databaseCount - start);
+    const querySlice = (start: number) => queries.subarray(start * dim, (start + queryRows(start)) * dim);
+    const databaseSlice = (start: number) =>
+      database.subarray(start * dim, (start + databaseRows(start)) * dim);
+    if (tiles.topK) {
+      await fusedTopK(
+        tiles,
+        jobs,
+        selection,
+        querySlice,
+        queryRows,
+        databaseSlice,
+        databaseRows,
+        dim,
+        options,
+      );
+      return { indices: selection.indices, similarities: selection.similarities, engine: tiles.name };
+    }
     await walkTiles(
       jobs,
       Math.min(side, queryCount) * Math.min(side, databaseCount),
@@ -126,6 +143,61 @@ export async function crossTopK(
     return { indices: selection.indices, similarities: selection.similarities, engine: tiles.name };
   } finally {
     await tiles.release();
+  }
+}
+
+/**
+ * crossTopK where the engine selects each tile's top k itself: per tile only k candidates per
+ * query come back, merged in tile order (lower database rows first, so ties stay deterministic).
+ */
+async function fusedTopK(
+  tiles: SimilarityTiles,
+  jobs: { a: number; b: number; work: number }[],
+  selection: TopKSelection,
+  querySlice: (start: number) => Float32Array,
+  queryRows: (start: number) => number,
+  databaseSlice: (start: number) => Float32Array,
+  databaseRows: (start: number) => number,
+  dim: number,
+  options: KnnSearchOptions,
+): Promise<void> {
+  const k = selection.k;
+  const values = new Float32Array(queryRows(0) * k);
+  const indices = new Int32Array(queryRows(0) * k);
+  const thresholds = selection.thresholds;
+  const totalWork = jobs.reduce((sum, job) => sum + job.work, 0) || 1;
+  let doneWork = 0;
+  let lastYield = performance.now();
+  for (const job of jobs) {
+    options.signal?.throwIfAborted();
+    const rows = queryRows(job.a);
+    const kk = Math.min(k, databaseRows(job.b));
+    await tiles.topK?.(
+      querySlice(job.a),
+      rows,
+      databaseSlice(job.b),
+      databaseRows(job.b),
+      dim,
+      kk,
+      values,
+      indices,
+    );
+    for (let r = 0; r < rows; r++) {
+      const query = job.a + r;
+      for (let j = r * kk; j < (r + 1) * kk; j++) {
+        const s = values[j];
+        // Sorted: the first that does not beat the query's k-th best ends the row.
+        if (!(s > thresholds[query])) break;
+        selection.insert(query, s, job.b + indices[j]);
+      }
+    }
+    doneWork += job.work;
+    if (performance.now() - lastYield > YIELD_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    options.signal?.throwIfAborted();
+    options.onProgress?.(Math.round((selection.queries * doneWork) / totalWork), selection.queries);
   }
 }
 

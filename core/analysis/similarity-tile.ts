@@ -13,6 +13,21 @@ export interface SimilarityTiles {
     dim: number,
     out: Float32Array,
   ): Promise<void>;
+  /**
+   * Optional fused search: for each row of A its `k` most similar rows of B (k ≤ bRows), most
+   * similar first, ties to the lower row (values and indices, aRows × k). Where present it replaces
+   * `tile` + a JS scan: the similarities never leave the engine.
+   */
+  topK?(
+    a: Float32Array,
+    aRows: number,
+    b: Float32Array,
+    bRows: number,
+    dim: number,
+    k: number,
+    values: Float32Array,
+    indices: Int32Array,
+  ): Promise<void>;
   release(): Promise<void>;
 }
 

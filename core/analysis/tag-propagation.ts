@@ -73,8 +73,12 @@ export async function propagateTags(
   };
   if (tagged === 0 || rows.length === 0) return { ...empty, rows: tagged === 0 ? empty.rows : rows };
   const database = gatherRows(vectors, dim, taggedRows);
-  const queries = gatherRows(vectors, dim, rows);
-  const neighbours = await crossTopK(queries, rows.length, database, tagged, dim, k, {
+  // Every row is searched, tagged ones too (their answers are dropped): 1 % more arithmetic at
+  // 1,000 of 100,000 tagged, against copying the other 99 % (150 MB, 0.15 s) into a query matrix.
+  // When most rows are tagged the copy is the smaller cost.
+  const searchAll = rows.length >= count / 2;
+  const queries = searchAll ? vectors : gatherRows(vectors, dim, rows);
+  const neighbours = await crossTopK(queries, searchAll ? count : rows.length, database, tagged, dim, k, {
     engine: options.engine,
     signal: options.signal,
     onProgress: options.onProgress,
@@ -87,10 +91,11 @@ export async function propagateTags(
   for (let i = 0; i < rows.length; i++) {
     let touchedCount = 0;
     let total = 0;
+    const at = (searchAll ? rows[i] : i) * k;
     for (let j = 0; j < k; j++) {
-      const neighbour = neighbours.indices[i * k + j];
+      const neighbour = neighbours.indices[at + j];
       if (neighbour < 0) continue;
-      const weight = Math.exp(neighbours.similarities[i * k + j] / temperature);
+      const weight = Math.exp(neighbours.similarities[at + j] / temperature);
       total += weight;
       for (let t = tagOffsets[neighbour]; t < tagOffsets[neighbour + 1]; t++) {
         const tag = tagIndices[t];

@@ -135,6 +135,57 @@ describe('exact k-NN graph', () => {
     }
   });
 
+  it('breaks ties to the lower row alike in every engine, with tiles smaller than k', async () => {
+    // Small whole numbers: every dot product is exact in float32 whatever the summation order, and
+    // many are equal, so the order of ties is what is tested (ONNX TopK vs the JS scan).
+    let state = 3;
+    const whole = () => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return ((state >>> 16) % 3) - 1;
+    };
+    const dim = 8;
+    const database = Float32Array.from({ length: 45 * dim }, whole);
+    const queries = Float32Array.from({ length: 30 * dim }, whole);
+    const k = 15;
+    const expected: number[] = [];
+    for (let q = 0; q < 30; q++) {
+      const scored = Array.from({ length: 45 }, (_, row) => {
+        let s = 0;
+        for (let c = 0; c < dim; c++) s += queries[q * dim + c] * database[row * dim + c];
+        return { row, s };
+      });
+      scored.sort((x, y) => y.s - x.s || x.row - y.row);
+      expected.push(...scored.slice(0, k).map((x) => x.row));
+    }
+    for (const engine of ['js', 'onnx'] as const) {
+      // Database tiles of 16, 16 and 13 rows: the last holds fewer than k.
+      const result = await crossTopK(queries, 30, database, 45, dim, k, { engine, tileRows: 16 });
+      expect(Array.from(result.indices)).toEqual(expected);
+    }
+  });
+
+  it('keeps ties and the floor pass exact in a long JS scan', () => {
+    // 600 candidates ≥ 8·k: TopKSelection first finds a floor from part maxima, then inserts.
+    let state = 9;
+    const whole = () => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return ((state >>> 16) % 3) - 1;
+    };
+    const dim = 6;
+    const rows = Float32Array.from({ length: 600 * dim }, whole);
+    const query = Float32Array.from({ length: dim }, whole);
+    const scored = Array.from({ length: 600 }, (_, row) => {
+      let s = 0;
+      for (let c = 0; c < dim; c++) s += query[c] * rows[row * dim + c];
+      return { row, s };
+    });
+    scored.sort((x, y) => y.s - x.s || x.row - y.row);
+    for (const k of [1, 20, 60]) {
+      const result = cosineTopK(rows, 600, dim, query, k);
+      expect(Array.from(result.indices)).toEqual(scored.slice(0, k).map((x) => x.row));
+    }
+  });
+
   it('stops when cancelled and reports progress', async () => {
     const rows = randomRows(3000, 64, 1);
     const controller = new AbortController();
