@@ -24,6 +24,7 @@ import { insertFolder } from '../../core/store/folders.ts';
 import { insertImage } from '../../core/store/images.ts';
 import { addModel } from '../../core/store/models.ts';
 import { saveProjection } from '../../core/store/projections.ts';
+import type { FrameStats } from '../../renderer/map/scatter-gl.ts';
 import { hasShared, sharedPath } from '../shared-fixtures.ts';
 
 /**
@@ -49,18 +50,7 @@ type MapWindow = Window & {
     screenPosition(index: number): { x: number; y: number };
     focus(index: number, zoom: number): void;
     photoPixels(): number;
-    measureFrames(frames: number): Promise<{
-      frames: number;
-      intervalMedianMs: number;
-      intervalP95Ms: number;
-      drawMedianMs: number;
-      drawP95Ms: number;
-      photosDrawn: number;
-      photosDrawnFewest: number;
-      thumbnailsLoaded: number;
-      atlasBytes: number;
-      photoPixels: number;
-    }>;
+    measureFrames(frames: number): Promise<FrameStats>;
   };
 };
 
