@@ -63,18 +63,25 @@ try {
   await scanLibrary(db);
   const images = listTrainableImages(db);
   const overrides = parseConfigOverrides(options['config-overrides'] ?? []);
-  const { plan } = await resolveTraining(db, {
+  const resolved = await resolveTraining(db, {
     preset: options.preset,
     settings: {
       epochs: 1000,
       seed: Number(options.seed),
       // k-NN on every photo at the start (untrained) and at each epoch end; nothing in between.
       knnSampleSize: images.length,
-      healthEverySteps: 1_000_000,
       ...overrides,
     },
     backendKind: backend.kind,
   });
+  // Feature health once per epoch: at its end, with the k-NN.
+  const plan = {
+    ...resolved.plan,
+    config: {
+      ...resolved.plan.config,
+      healthEverySteps: Math.floor(images.length / resolved.plan.config.batchSize),
+    },
+  };
   const { config } = plan;
   console.log(
     `backend ${backend.kind}; ${images.length} photos in ${classes.length} classes; preset ${options.preset}` +

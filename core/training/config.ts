@@ -105,7 +105,7 @@ export const TRAINING_PARAMETERS = {
   // Feature health (label-free) and the guard of an adaptation
   healthEverySteps: p(
     50,
-    "Steps between measurements of the teacher's features on a fixed photo sample (and at each epoch end); 0 = off.",
+    "Steps between measurements of the teacher's features on a fixed photo sample (and at epoch ends at most as often); 0 = off.",
   ),
   healthSampleSize: p(
     256,

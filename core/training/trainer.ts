@@ -164,6 +164,7 @@ export async function runTraining(
     outDim: config.outDim,
   });
   let health: HealthMeasurement | null = null;
+  let lastEpochMeasurement = step;
   let best: { step: number; checkpoint: string } | null = null;
   const tracker = new ProgressTracker('train', totalSteps);
   tracker.update(step);
@@ -326,10 +327,15 @@ export async function runTraining(
       };
       const epochEnded = batch.stepInEpoch + 1 === stepsInEpoch;
       const finished = step >= totalSteps;
+      // Epoch ends get the k-NN too, but on a small library (epochs of a few steps) measuring at every
+      // one would cost more than training: at most once per healthEverySteps, unless a guard needs it.
+      const measureEpochEnd =
+        finished || (epochEnded && (config.guard || step - lastEpochMeasurement >= config.healthEverySteps));
       let degraded: string | null = null;
-      if (probe && (epochEnded || finished || step % config.healthEverySteps === 0)) {
-        degraded = await measureHealth(batch.epoch, epochEnded || finished);
+      if (probe && (measureEpochEnd || step % config.healthEverySteps === 0)) {
+        degraded = await measureHealth(batch.epoch, measureEpochEnd);
         if (health) record.health = health;
+        if (measureEpochEnd) lastEpochMeasurement = step;
       }
       log.append(record);
       controls.onStep?.(record);

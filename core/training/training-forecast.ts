@@ -103,8 +103,10 @@ export function forecastTraining(options: {
       const longRoad = hoursToBeatUntrained === null || untrainedHours > LONG_ROAD_HOURS;
       if (longRoad && !gpu) {
         warning =
-          `Without a usable GPU, training from scratch here needs ${hoursToBeatUntrained === null ? 'more than' : 'about'} ` +
-          `${formatHours(untrainedHours)} before its features are better than an untrained network's. ` +
+          'Without a usable GPU, training from scratch here is a long road: ' +
+          (hoursToBeatUntrained === null
+            ? `in our measurements its features were not yet clearly better than an untrained network's after ${formatHours(untrainedHours)} of this machine's time (the longest run measured). `
+            : `it needs about ${formatHours(untrainedHours)} before its features are clearly better than an untrained network's. `) +
           'Start from published weights instead: `dinoscope weights fetch dino-vits16`, then `dinoscope embed` and ' +
           '`dinoscope map` give good features in minutes (and `dinoscope train --from-model ID` adapts them to your photos safely). ' +
           'This run continues; Ctrl-C pauses it.';
