@@ -1,6 +1,6 @@
 import type { WebGpuLimits } from '../engine/webgpu-adapter.ts';
 import { blockCacheBytes } from '../model/transformer-block.ts';
-import type { VitConfig } from '../model/vit-config.ts';
+import { describeVit, type VitConfig } from '../model/vit-config.ts';
 import { backboneConfig, type TrainingConfig } from './config.ts';
 import { largestTensorPerImage } from './gpu-batch.ts';
 
@@ -176,7 +176,7 @@ export function memoryBudget(
   if (backendKind === 'webgpu' || backendKind === 'tensorflow-gpu') {
     return {
       bytes: DEFAULT_GPU_MEMORY_GB * 1e9,
-      source: `${DEFAULT_GPU_MEMORY_GB} GB assumed (${backendKind === 'webgpu' ? 'WebGPU does not report a GPU’s memory' : 'the smallest GPU this targets'}; DINOSCOPE_GPU_MEMORY_GB to change)`,
+      source: `assumed: ${backendKind === 'webgpu' ? 'WebGPU does not report how much memory a GPU has' : 'the smallest GPU this targets'}; DINOSCOPE_GPU_MEMORY_GB to change`,
     };
   }
   return null;
@@ -218,8 +218,7 @@ export function chooseMicroBatch(
   const fitsMemory = (m: number) => estimate(m) <= budgetBytes;
   const fitsLimits = (m: number) => m * largest.bytes <= limitBytes;
   const wholeBytes = estimate(batch);
-  const vit = backboneConfig(config);
-  const what = `${vit.embedDim}-wide ${vit.depth}-block ViT/${vit.patchSize} ${config.globalCropSize}/${config.localCropSize} px, 2 + ${config.localCropsNumber} views, out_dim ${config.outDim}, batch ${batch}`;
+  const what = `${describeVit(backboneConfig(config))} ${config.globalCropSize}/${config.localCropSize} px, 2 + ${config.localCropsNumber} views, out_dim ${config.outDim}, batch ${batch}`;
   let microBatch = Math.min(config.microBatchSize || batch, batch);
   let why = config.microBatchSize > 0 ? 'microBatchSize set' : '';
   if (config.microBatchSize === 0) {
@@ -235,7 +234,9 @@ export function chooseMicroBatch(
   const parts = Math.ceil(batch / microBatch);
   const chosenBytes = estimate(microBatch);
   const fits = fitsMemory(microBatch) && fitsLimits(microBatch);
-  const budgetText = budget ? `${gb(budget.bytes)} (${budget.source})` : 'no memory budget on this backend';
+  const budgetText = budget
+    ? `${gb(budget.bytes)} with ${Math.round(100 * (1 - BUDGET_FILL))} % headroom (${budget.source})`
+    : 'no memory budget on this backend';
   const limitText = limits
     ? `; its ${largest.name} take ${mib(microBatch * largest.bytes)} of the ${mib(limitBytes)} the adapter binds`
     : '';
