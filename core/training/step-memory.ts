@@ -197,7 +197,7 @@ export interface MicroBatchChoice {
 }
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /**
  * The micro-batch a step runs with: `microBatchSize` when set; else the fewest micro-batches whose
