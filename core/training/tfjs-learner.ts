@@ -47,7 +47,14 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
         backbone: initialWeights?.teacher.backbone,
         head: initialWeights?.teacher.head ?? undefined,
       });
-  if (onInfo) local.onNotice = onInfo;
+  if (onInfo) {
+    local.onNotice = onInfo;
+    if (memory.parts > 1) {
+      onInfo(
+        `Each step runs the student in ${memory.parts} micro-batches of ${memory.microBatch} (memory: estimated ${(memory.wholeBytes / 1e9).toFixed(1)} GB at once, ${(memory.chosenBytes / 1e9).toFixed(1)} GB so); the step is the whole batch's.`,
+      );
+    }
+  }
   const training = await DataParallelTraining.start(local, {
     replicas: config.replicas || undefined,
     backend: backend.kind,
