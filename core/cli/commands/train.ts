@@ -118,9 +118,11 @@ export function register(program: Command): void {
                 `Not even one image fits a step on this GPU: ${memory.description} Use smaller crops or out_dim.`,
               );
             }
-            // Over the memory budget even one image at a time: the estimate may be pessimistic, so try.
+            // Over the budget: the estimate may be pessimistic, so try; a step that runs out halves the micro-batch.
             resolved.notes.push(
-              'warning: the estimate exceeds the memory budget even one image at a time; a step that runs out of memory will fail.',
+              resolved.plan.config.microBatchSize > 0
+                ? `warning: microBatchSize ${resolved.plan.config.microBatchSize} is over the memory budget (0 = automatic); a step that runs out of memory retries with half.`
+                : 'warning: the estimate exceeds the memory budget even one image at a time; a step that runs out of memory will fail.',
             );
           }
         }

@@ -90,6 +90,15 @@ describe('dinoscope train', () => {
     );
     expect(stderr).toMatch(/^\* batchSize +32 /m);
     expect(stderr).toMatch(/^ {2}microBatchSize +0 /m);
+    const forced = await run(
+      library.file,
+      ['train', '--dry-run', '--preset', 'gpu', '--set', 'microBatchSize=32'],
+      undefined,
+      { DINOSCOPE_GPU_MEMORY_GB: '8' },
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/microBatchSize set; does NOT fit 8\.0 GB/);
+    expect(forced.stderr).toMatch(/^warning: microBatchSize 32 is over the memory budget/m);
   });
 
   it.skipIf(!softwareAdapter)(
