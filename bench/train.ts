@@ -8,7 +8,8 @@
  *
  * Options: --batch N, --steps N (timed steps, median), --warmup N (untimed steps first, both
  * sides: ours settles in ~3, while V8 optimises the hot code), --replicas N, --out-dim N,
- * --only small|reference, --no-pytorch, --backend webgpu|wasm|… (as DINOSCOPE_BACKEND).
+ * --only small|reference, --no-pytorch, --backend webgpu|wasm|… (as DINOSCOPE_BACKEND),
+ * --micro-batch N (images per student forward/backward; default: what the trainer picks, step-memory.ts).
  *
  * On a GPU backend (WebGPU, CUDA) the reference setting trains ViT-S/16 (the `gpu` preset's
  * backbone) instead of ViT-Tiny, and the anchor is PyTorch's eager step on CUDA where
@@ -24,11 +25,13 @@ import { type BackendKind, initBackend } from '../core/engine/backend.ts';
 import type { HostTensor } from '../core/engine/host-tensor.ts';
 import { dinoHeadConfig } from '../core/model/dino-head.ts';
 import { type VitArch, vitConfig } from '../core/model/vit-config.ts';
+import { DEFAULT_TRAINING_CONFIG } from '../core/training/config.ts';
 import {
   DataParallelTraining,
   defaultReplicas,
   type StepTimings,
 } from '../core/training/data-parallel-training.ts';
+import { chooseMicroBatch, memoryBudget } from '../core/training/step-memory.ts';
 import { DinoTrainingState } from '../core/training/train-step.ts';
 import { formatMinutes } from '../core/training/training-forecast.ts';
 
@@ -42,6 +45,7 @@ const { values: options } = parseArgs({
     only: { type: 'string' },
     'no-pytorch': { type: 'boolean', default: false },
     backend: { type: 'string' },
+    'micro-batch': { type: 'string' },
   },
 });
 const batch = Number(options.batch);
@@ -128,7 +132,28 @@ async function measureOurs(setting: Setting): Promise<{
 }> {
   const vit = vitConfig(setting.arch, 16, 224);
   const model = { vit, head: dinoHeadConfig(vit.embedDim, outDim) };
-  const state = DinoTrainingState.create(model, { dropPathRate: 0.1 });
+  // The micro-batch the trainer would pick on this backend (a memory budget on a GPU, the adapter's
+  // buffer limits on WebGPU), or --micro-batch; the step is the whole batch's either way.
+  const memory = chooseMicroBatch(
+    {
+      ...DEFAULT_TRAINING_CONFIG,
+      arch: setting.arch,
+      globalCropSize: setting.globalSize,
+      localCropSize: setting.localSize,
+      localCropsNumber: setting.localCrops,
+      outDim,
+      batchSize: batch,
+      microBatchSize: Number(options['micro-batch'] ?? 0),
+    },
+    memoryBudget(backend.kind),
+    backend.kind === 'webgpu' ? backend.webgpu.limits : null,
+  );
+  console.log(`  ${setting.name}: ${memory.description}`);
+  const state = DinoTrainingState.create(model, {
+    dropPathRate: 0.1,
+    microBatchSize: memory.parts > 1 ? memory.microBatch : 0,
+  });
+  state.onNotice = (message) => console.log(`  ${setting.name}: ${message}`);
   const training = await DataParallelTraining.start(state, { replicas, backend: backend.kind });
   const sizes = [
     setting.globalSize,

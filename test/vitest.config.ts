@@ -22,6 +22,7 @@ const WEBGPU_TESTS = [
   'test/core/training/dino-loss.test.ts',
   'test/core/training/schedules.test.ts',
   'test/core/training/train-step.test.ts',
+  'test/core/training/train-step-micro-batch.test.ts',
   'test/core/training/training-memory.test.ts',
   'test/core/training/trainer.test.ts',
 ];

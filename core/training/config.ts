@@ -94,6 +94,10 @@ export const TRAINING_PARAMETERS = {
     0,
     'Data-parallel replicas of the step (worker threads); 0 = one per core on wasm/cpu, 1 on native TensorFlow.',
   ),
+  microBatchSize: p(
+    0,
+    "Images per student forward/backward (gradients summed over the batch, same step); 0 = automatic: the largest that fits the GPU's memory (step-memory.ts).",
+  ),
   prefetchBatches: p(
     2,
     'Batches loaded and augmented ahead, in a worker thread, while the current step runs.',
@@ -240,6 +244,7 @@ export function validateTrainingConfig(config: TrainingConfig): void {
   need(isInt(config.keepCheckpoints, 1), 'keepCheckpoints must be an integer >= 1');
   need(isInt(config.prefetchBatches, 0), 'prefetchBatches must be an integer >= 0');
   need(isInt(config.replicas, 0), 'replicas must be an integer >= 0');
+  need(isInt(config.microBatchSize, 0), 'microBatchSize must be an integer >= 0 (0 = automatic)');
   need(isInt(config.collapseWindowSteps, 1), 'collapseWindowSteps must be an integer >= 1');
   for (const key of [
     'healthEverySteps',

@@ -49,6 +49,8 @@ export interface LearnerRequest {
   /** Steps the checkpoint had completed (AdamW's step count follows from it). */
   completedSteps: number;
   initialWeights: InitialWeights | null;
+  /** Told what the learner decided on its own (micro-batches, an out-of-memory retry). */
+  onInfo?: (message: string) => void;
 }
 
 export type LearnerFactory = (request: LearnerRequest) => Promise<DinoLearner>;

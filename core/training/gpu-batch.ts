@@ -7,7 +7,8 @@ import { backboneConfig, type TrainingConfig } from './config.ts';
  * 128 MiB to 4 GiB; lavapipe: 128 MiB) fails the step however much memory the GPU has. The
  * biggest tensors of a DINO step grow linearly with the batch: attention scores and the MLP's
  * hidden activations of each crop size's group (views of one size run through the backbone
- * together), and the head's logits over every view.
+ * together), and the head's logits over every view. The trainer keeps the batch and lowers the
+ * student's micro-batch instead (step-memory.ts), so that the step stays the whole batch's.
  */
 export interface BatchFit {
   /** The largest batch that fits, at most the requested one; 0 when not even one image fits. */

@@ -82,7 +82,15 @@ export function trainingPreset(name: string): TrainingPreset {
   return preset;
 }
 
-/** The preset that fits the compute backend when the person names none. */
-export function presetForBackend(backendName: string): TrainingPresetName {
+/**
+ * The preset that fits the compute backend when the person names none. A software WebGPU adapter
+ * (lavapipe, SwiftShader, WARP: `isFallbackAdapter`) computes on the CPU, slower than the CPU
+ * backends, so it gets the CPU's preset even when forced with DINOSCOPE_BACKEND=webgpu.
+ */
+export function presetForBackend(
+  backendName: string,
+  options: { softwareAdapter?: boolean } = {},
+): TrainingPresetName {
+  if (options.softwareAdapter) return 'cpu';
   return /gpu|cuda|webgpu|webgl/i.test(backendName) ? 'gpu' : 'cpu';
 }

@@ -3,6 +3,7 @@ import { dinoHeadConfig } from '../model/dino-head.ts';
 import { DataParallelTraining } from './data-parallel-training.ts';
 import type { LearnerFactory } from './dino-learner.ts';
 import { Random } from './random.ts';
+import { chooseMicroBatch, memoryBudget } from './step-memory.ts';
 import { DinoTrainingState, NonFiniteLossError } from './train-step.ts';
 
 /**
@@ -11,8 +12,15 @@ import { DinoTrainingState, NonFiniteLossError } from './train-step.ts';
  * crop pipeline's host tensors. Initial weights and drop-path masks draw from the run's seeded
  * generator, so two runs with the same seed (and replica count) are the same run.
  */
-export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, initialWeights }) => {
+export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, initialWeights, onInfo }) => {
   const backend = await initBackend();
+  // The student in micro-batches where the whole batch would not fit the GPU (step-memory.ts);
+  // the step stays the whole batch's.
+  const memory = chooseMicroBatch(
+    config,
+    memoryBudget(backend.kind),
+    backend.kind === 'webgpu' ? backend.webgpu.limits : null,
+  );
   const model = {
     vit,
     head: dinoHeadConfig(vit.embedDim, config.outDim, {
@@ -28,6 +36,7 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
     freezeBackboneEpochs: config.freezeBackboneEpochs,
     studentTemp: config.studentTemp,
     centerMomentum: config.centerMomentum,
+    microBatchSize: memory.parts > 1 ? memory.microBatch : 0,
   };
   const initRandom = new Random(config.seed);
   // A new run from other weights starts student and teacher from its teacher (the better network).
@@ -38,6 +47,14 @@ export const createTfjsLearner: LearnerFactory = async ({ config, vit, state, in
         backbone: initialWeights?.teacher.backbone,
         head: initialWeights?.teacher.head ?? undefined,
       });
+  if (onInfo) {
+    local.onNotice = onInfo;
+    if (memory.parts > 1) {
+      onInfo(
+        `Each step runs the student in ${memory.parts} micro-batches of ${memory.microBatch} (memory: estimated ${(memory.wholeBytes / 1e9).toFixed(1)} GB at once, ${(memory.chosenBytes / 1e9).toFixed(1)} GB so); the step is the whole batch's.`,
+      );
+    }
+  }
   const training = await DataParallelTraining.start(local, {
     replicas: config.replicas || undefined,
     backend: backend.kind,

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensors } from '../engine/host-tensor.ts';
+import { gpuOutOfMemoryScope, isOutOfMemoryError } from '../engine/out-of-memory.ts';
 import { DinoHead, type DinoHeadConfig } from '../model/dino-head.ts';
 import type { Uniform } from '../model/initialisation.ts';
 import { toComputeLayout, toReferenceLayout } from '../model/parameter-layout.ts';
 import type { ParameterSet } from '../model/parameter-set.ts';
-import { blockCacheBytes } from '../model/transformer-block.ts';
 import { VisionTransformer } from '../model/vision-transformer.ts';
 import type { VitConfig } from '../model/vit-config.ts';
 import { ADAMW_DEFAULTS, AdamW, type AdamWOptions, isDecayed } from './adamw.ts';
 import { dinoLoss, updatedCenter } from './dino-loss.ts';
+import { keptBlocks } from './step-memory.ts';
 import { updateTeacher } from './teacher-ema.ts';
 
 /**
@@ -49,6 +50,12 @@ export interface DinoStepConfig {
    * in the backward (activation checkpointing).
    */
   activationMemoryBytes: number;
+  /**
+   * Images per student forward/backward; the gradients of the micro-batches are summed (each
+   * micro-batch's loss weighted by its share of the batch) before one clip, update and EMA, so
+   * the step is the whole batch's. 0 = the whole batch at once.
+   */
+  microBatchSize: number;
 }
 
 export const DINO_STEP_DEFAULTS: DinoStepConfig = {
@@ -60,6 +67,7 @@ export const DINO_STEP_DEFAULTS: DinoStepConfig = {
   centerMomentum: 0.9,
   adamw: ADAMW_DEFAULTS,
   activationMemoryBytes: 2.5e9,
+  microBatchSize: 0,
 };
 
 /** The schedules' values for this step (see schedules.ts and dino-loss.ts). */
@@ -105,6 +113,14 @@ interface Network {
   head: DinoHead;
 }
 
+/** The summed gradients of a batch before their loss is read: `finish` with the values, or `dispose`. */
+interface PendingGradients {
+  loss: tf.Scalar;
+  teacherEntropy: tf.Scalar;
+  finish(loss: number, teacherEntropy: number): ShardGradients;
+  dispose(): void;
+}
+
 export class DinoTrainingState {
   readonly student: Network;
   readonly teacher: Network;
@@ -113,6 +129,11 @@ export class DinoTrainingState {
   private readonly studentParameters: Map<string, tf.Variable>;
   private readonly teacherParameters: Map<string, tf.Variable>;
   private readonly referenceShapes = new Map<string, number[]>();
+  private microBatch: number;
+  /** Told when a step is retried with smaller micro-batches after running out of memory. */
+  onNotice: (message: string) => void = () => {};
+  /** Called with each micro-batch's size before its forward: tests force an out-of-memory failure here. */
+  beforeMicroBatch: ((images: number) => void) | null = null;
 
   private constructor(
     readonly model: DinoModelConfig,
@@ -144,6 +165,7 @@ export class DinoTrainingState {
       settings.adamw,
     );
     this.center = tf.variable(tf.zeros([1, model.head.outDim]), false);
+    this.microBatch = settings.microBatchSize;
   }
 
   /** A new run: random student (or the given weights), teacher = student, zero center, no moments. */
@@ -285,13 +307,22 @@ export class DinoTrainingState {
     random: Uniform,
     weight = 1,
   ): ShardGradients {
-    const pending = this.gradientTensors(crops, schedule, random, weight);
-    return pending.finish(pending.loss.dataSync()[0], pending.teacherEntropy.dataSync()[0]);
+    for (;;) {
+      let pending: PendingGradients | null = null;
+      try {
+        pending = this.gradientTensors(crops, schedule, random, weight);
+        return pending.finish(pending.loss.dataSync()[0], pending.teacherEntropy.dataSync()[0]);
+      } catch (error) {
+        pending?.dispose();
+        if (!this.retryWithSmallerMicroBatches(error, crops[0].shape[0])) throw error;
+      }
+    }
   }
 
   /**
    * `computeGradients` reading the loss without blocking: WebGPU in Node has no synchronous
-   * read-back (tfjs's `dataSync` there needs a browser's OffscreenCanvas).
+   * read-back (tfjs's `dataSync` there needs a browser's OffscreenCanvas). On WebGPU an
+   * out-of-memory error is not thrown but reported to an error scope, which this watches.
    */
   async computeGradientsAsync(
     crops: tf.Tensor4D[],
@@ -299,9 +330,23 @@ export class DinoTrainingState {
     random: Uniform,
     weight = 1,
   ): Promise<ShardGradients> {
-    const pending = this.gradientTensors(crops, schedule, random, weight);
-    const [loss, teacherEntropy] = await Promise.all([pending.loss.data(), pending.teacherEntropy.data()]);
-    return pending.finish(loss[0], teacherEntropy[0]);
+    for (;;) {
+      let pending: PendingGradients | null = null;
+      const scope = gpuOutOfMemoryScope();
+      try {
+        pending = this.gradientTensors(crops, schedule, random, weight);
+        const [loss, teacherEntropy] = await Promise.all([
+          pending.loss.data(),
+          pending.teacherEntropy.data(),
+        ]);
+        await scope.check();
+        return pending.finish(loss[0], teacherEntropy[0]);
+      } catch (error) {
+        pending?.dispose();
+        await scope.check().catch(() => {});
+        if (!this.retryWithSmallerMicroBatches(error, crops[0].shape[0])) throw error;
+      }
+    }
   }
 
   /** `step` with the loss read without blocking (see `computeGradientsAsync`). */
@@ -313,41 +358,118 @@ export class DinoTrainingState {
     return this.applyGradients(await this.computeGradientsAsync(crops, schedule, random), schedule);
   }
 
+  /** Images per micro-batch now (0 = the whole batch): the setting, halved by each out-of-memory retry. */
+  get microBatchSize(): number {
+    return this.microBatch;
+  }
+
+  /** After an out-of-memory error: halves the micro-batch and says so; false when it cannot (not memory, or 1 image). */
+  private retryWithSmallerMicroBatches(error: unknown, batch: number): boolean {
+    if (!isOutOfMemoryError(error)) return false;
+    const current = Math.min(this.microBatch || batch, batch);
+    if (current <= 1) return false;
+    this.microBatch = Math.ceil(current / 2);
+    const parts = Math.ceil(batch / this.microBatch);
+    this.onNotice(
+      `Out of memory with micro-batches of ${current} images (${firstLine(error)}): retrying the step as ${parts} micro-batches of ${this.microBatch} (same result, less memory at once).`,
+    );
+    return true;
+  }
+
+  /**
+   * The gradients of the batch, summed over micro-batches of the student: the teacher's outputs
+   * are computed for the whole batch first (no gradient), then each micro-batch runs the
+   * student's forward and backward on its images against their teacher rows, its loss weighted
+   * by its share of the batch, so that the sums are the whole batch's loss and gradients.
+   */
   private gradientTensors(
     crops: tf.Tensor4D[],
     schedule: StepSchedule,
     random: Uniform,
     weight: number,
-  ): {
-    loss: tf.Scalar;
-    teacherEntropy: tf.Scalar;
-    finish(loss: number, teacherEntropy: number): ShardGradients;
-  } {
+  ): PendingGradients {
     if (crops.length < 2) throw new Error('A DINO step needs at least the 2 global views.');
-    const teacherOutput = tf.tidy(() => this.teacherForward(crops.slice(0, 2)));
+    const batch = crops[0].shape[0];
+    const size = Math.max(1, Math.min(this.microBatch || batch, batch));
+    const teacherOutput = this.teacherForward(crops.slice(0, 2), size);
     const trainable = this.trainableNames.map((name) => this.studentParameters.get(name) as tf.Variable);
-    let entropy: tf.Scalar | undefined;
-    let unweighted: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const studentOutput = this.studentForward(crops, random);
-      const terms = dinoLoss(studentOutput, teacherOutput, this.center, schedule.teacherTemp, {
-        ncrops: crops.length,
-        studentTemp: this.settings.studentTemp,
-      });
-      entropy = tf.keep(terms.teacherEntropy);
-      unweighted = tf.keep(terms.loss);
-      return weight === 1 ? terms.loss : (tf.mul(terms.loss, weight) as tf.Scalar);
-    }, trainable);
+    const sums = new Map<string, tf.Tensor>();
+    let lossSum: tf.Scalar | null = null;
+    let entropySum: tf.Scalar | null = null;
+    const add = (sum: tf.Scalar | null, term: tf.Scalar): tf.Scalar => {
+      if (!sum) return term;
+      const next = tf.add(sum, term) as tf.Scalar;
+      tf.dispose([sum, term]);
+      return next;
+    };
+    try {
+      for (let start = 0; start < batch; start += size) {
+        const images = Math.min(size, batch - start);
+        this.beforeMicroBatch?.(images);
+        const whole = images === batch;
+        const share = images / batch;
+        const microCrops = whole
+          ? crops
+          : crops.map((crop) => tf.slice(crop, [start, 0, 0, 0], [images, -1, -1, -1]));
+        const microTeacher = whole
+          ? teacherOutput
+          : tf.tidy(() =>
+              tf.concat([
+                tf.slice(teacherOutput, [start, 0], [images, -1]),
+                tf.slice(teacherOutput, [batch + start, 0], [images, -1]),
+              ]),
+            );
+        let entropy: tf.Scalar | undefined;
+        let unweighted: tf.Scalar | undefined;
+        try {
+          const { value, grads } = tf.variableGrads(() => {
+            const studentOutput = this.studentForward(microCrops, random);
+            const terms = dinoLoss(studentOutput, microTeacher, this.center, schedule.teacherTemp, {
+              ncrops: crops.length,
+              studentTemp: this.settings.studentTemp,
+            });
+            entropy = tf.keep(
+              whole ? terms.teacherEntropy : (tf.mul(terms.teacherEntropy, share) as tf.Scalar),
+            );
+            unweighted = tf.keep(whole ? terms.loss : (tf.mul(terms.loss, share) as tf.Scalar));
+            const scale = weight * share;
+            return scale === 1 ? terms.loss : (tf.mul(terms.loss, scale) as tf.Scalar);
+          }, trainable);
+          if (value !== unweighted) value.dispose();
+          lossSum = add(lossSum, unweighted as tf.Scalar);
+          entropySum = add(entropySum, entropy as tf.Scalar);
+          for (const name of this.trainableNames) {
+            const gradient = grads[(this.studentParameters.get(name) as tf.Variable).name];
+            const sum = sums.get(name);
+            if (!sum) sums.set(name, gradient);
+            else {
+              sums.set(name, tf.add(sum, gradient));
+              tf.dispose([sum, gradient]);
+            }
+          }
+        } finally {
+          if (!whole) tf.dispose([...microCrops, microTeacher]);
+        }
+      }
+    } catch (error) {
+      tf.dispose([teacherOutput, ...sums.values()]);
+      if (lossSum) tf.dispose(lossSum);
+      if (entropySum) tf.dispose(entropySum);
+      throw error;
+    }
+    const loss = lossSum as unknown as tf.Scalar;
+    const teacherEntropy = entropySum as unknown as tf.Scalar;
     return {
-      loss: unweighted as tf.Scalar,
-      teacherEntropy: entropy as tf.Scalar,
-      finish: (loss, teacherEntropy) => {
-        tf.dispose([value, entropy as tf.Scalar, unweighted as tf.Scalar]);
-        const gradients = new Map(this.trainableNames.map((name, i) => [name, grads[trainable[i].name]]));
+      loss,
+      teacherEntropy,
+      dispose: () => tf.dispose([loss, teacherEntropy, teacherOutput, ...sums.values()]),
+      finish: (lossValue, entropyValue) => {
+        tf.dispose([loss, teacherEntropy]);
+        const gradients = new Map(this.trainableNames.map((name) => [name, sums.get(name) as tf.Tensor]));
         const teacherOutputSum = tf.sum(teacherOutput, 0, true) as tf.Tensor2D;
         const teacherRows = teacherOutput.shape[0];
         teacherOutput.dispose();
-        return { gradients, loss, teacherEntropy, teacherOutputSum, teacherRows };
+        return { gradients, loss: lossValue, teacherEntropy: entropyValue, teacherOutputSum, teacherRows };
       },
     };
   }
@@ -389,11 +511,25 @@ export class DinoTrainingState {
     return [...this.studentParameters.entries()].filter(([, v]) => v.trainable).map(([name]) => name);
   }
 
-  /** Teacher logits for the global views, stacked view-major [2·B, outDim]. */
-  private teacherForward(globals: tf.Tensor4D[]): tf.Tensor2D {
+  /**
+   * Teacher logits for the global views, stacked view-major [2·B, outDim]. With micro-batches it
+   * runs `chunk` images at a time (row by row the same numbers, no gradient), so that no tensor
+   * of the teacher is bigger than the student's.
+   */
+  private teacherForward(globals: tf.Tensor4D[], chunk: number): tf.Tensor2D {
+    const forward = (images: tf.Tensor4D) =>
+      tf.tidy(() => this.teacher.head.forward(this.teacher.backbone.forward(images)));
+    const batch = globals[0].shape[0];
+    if (chunk >= batch) return tf.tidy(() => forward(tf.concat(globals, 0)));
     return tf.tidy(() => {
-      const features = this.teacher.backbone.forward(tf.concat(globals, 0));
-      return this.teacher.head.forward(features);
+      const rows: tf.Tensor2D[] = [];
+      for (const view of globals) {
+        for (let start = 0; start < batch; start += chunk) {
+          const images = Math.min(chunk, batch - start);
+          rows.push(forward(tf.slice(view, [start, 0, 0, 0], [images, -1, -1, -1])));
+        }
+      }
+      return tf.concat(rows, 0);
     });
   }
 
@@ -426,22 +562,12 @@ export class DinoTrainingState {
    * backward with its temporaries (about twice its cache).
    */
   private keptBlocks(groups: tf.Tensor4D[][]): number {
-    const backbone = this.student.backbone;
-    let perBlock = 0;
-    let tokens = 0;
-    for (const group of groups) {
+    const shapes = groups.map((group) => {
       const [, height, width] = group[0].shape;
-      const shape = backbone.tokenShape(
-        group.reduce((n, crop) => n + crop.shape[0], 0),
-        height,
-        width,
-      );
-      perBlock += blockCacheBytes(shape);
-      tokens += shape.images * shape.tokens;
-    }
-    const { depth, embedDim } = backbone.config;
-    const available = this.settings.activationMemoryBytes - depth * tokens * embedDim * 4 - 2 * perBlock;
-    return Math.max(0, Math.min(depth, Math.floor(available / perBlock)));
+      const images = group.reduce((n, crop) => n + crop.shape[0], 0);
+      return { images, tokens: this.student.backbone.tokenShape(images, height, width).tokens };
+    });
+    return keptBlocks(this.student.backbone.config, shapes, this.settings.activationMemoryBytes);
   }
 
   /** The teacher's backbone weights: what training produces for embeddings and export. */
@@ -472,4 +598,8 @@ function namespaced(network: Network): Map<string, tf.Variable> {
 /** Reads every tensor asynchronously so that later synchronous reads hit the CPU copy tfjs keeps. */
 async function prefetch(tensors: tf.Tensor[]): Promise<void> {
   await Promise.all(tensors.filter((t) => !t.isDisposed).map((t) => t.data()));
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

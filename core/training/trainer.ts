@@ -130,6 +130,7 @@ export async function runTraining(
     state: plan.resume?.checkpoint.tensors ?? null,
     completedSteps: plan.resume?.checkpoint.info.step ?? 0,
     initialWeights: plan.initialWeights,
+    onInfo: info,
   });
   if (plan.resume) {
     const saved = plan.resume.checkpoint.info;

@@ -48,6 +48,8 @@ export interface TrainingRequest {
   resume?: number | 'latest';
   /** The compute backend's kind, to pick a preset when none is named. */
   backendKind: string;
+  /** The GPU backend runs on a software adapter (WebGPU's lavapipe, SwiftShader): the CPU preset fits it. */
+  softwareAdapter?: boolean;
 }
 
 export interface ResolvedTraining {
@@ -68,9 +70,15 @@ export async function resolveTraining(db: Db, request: TrainingRequest): Promise
     );
   }
   const notes: string[] = [];
-  const presetName = request.preset ?? presetForBackend(request.backendKind);
-  if (!request.preset)
-    notes.push(`Preset "${presetName}" chosen for the ${request.backendKind} backend (--preset to choose).`);
+  const presetName =
+    request.preset ?? presetForBackend(request.backendKind, { softwareAdapter: request.softwareAdapter });
+  if (!request.preset) {
+    notes.push(
+      request.softwareAdapter
+        ? `Preset "${presetName}" chosen: the ${request.backendKind} backend runs on a software adapter, which computes on the CPU and is slower than the CPU backends (--preset to choose).`
+        : `Preset "${presetName}" chosen for the ${request.backendKind} backend (--preset to choose).`,
+    );
+  }
   const preset = trainingPreset(presetName);
   let initialWeights: InitialWeights | null = null;
   let fromWeights: Partial<TrainingConfig> = {};

@@ -22,20 +22,25 @@ export function register(program: Command): void {
       const { onnxRuntimeInfo, describeOnnxRuntime } = await import('../../engine/onnx-runtime.ts');
       const { simdKernelsAvailable } = await import('../../engine/own-wasm-kernels.ts');
       const { describeAdapter } = await import('../../engine/webgpu-adapter.ts');
-      const { batchThatFits } = await import('../../training/gpu-batch.ts');
+      const { chooseMicroBatch, memoryBudget } = await import('../../training/step-memory.ts');
       const { DEFAULT_TRAINING_CONFIG } = await import('../../training/config.ts');
       const { TRAINING_PRESETS } = await import('../../training/presets.ts');
       const backend = await initBackend();
       const replicas = defaultReplicas(backend.kind);
       // dinoscope's own SIMD kernels (GELU, attention products, transposes, the update) on wasm.
       const ownKernels = backend.kind === 'wasm' && simdKernelsAvailable();
-      // What the `gpu` preset's batch becomes on this adapter (its largest tensor must bind whole).
+      // How the `gpu` preset's step fits a GPU: the memory estimate, the micro-batches that bring it
+      // under the budget (8 GB or DINOSCOPE_GPU_MEMORY_GB) and this adapter's buffer limits.
       const gpuPreset = { ...DEFAULT_TRAINING_CONFIG, ...TRAINING_PRESETS.gpu.settings };
-      const gpuPresetFit = backend.webgpu.limits ? batchThatFits(gpuPreset, backend.webgpu.limits) : null;
+      const gpuPresetMemory = chooseMicroBatch(
+        gpuPreset,
+        memoryBudget(backend.kind === 'tensorflow-gpu' ? 'tensorflow-gpu' : 'webgpu'),
+        backend.webgpu.limits,
+      );
       const globals = command.optsWithGlobals() as { events?: boolean };
       if (options.json || globals.events) {
         process.stdout.write(
-          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, ownWasmKernels: ownKernels, trainingReplicas: replicas, webgpuGpuPresetBatch: gpuPresetFit, onnxRuntime: await onnxRuntimeInfo() })}\n`,
+          `${JSON.stringify({ dinoscope: packageJson.version, node: process.version, backend, ownWasmKernels: ownKernels, trainingReplicas: replicas, gpuPresetMemory, onnxRuntime: await onnxRuntimeInfo() })}\n`,
         );
         return;
       }
@@ -48,11 +53,7 @@ export function register(program: Command): void {
           ? `GPU: ${backend.gpu.description}; ${backend.kind === 'tensorflow-gpu' && backend.usingGpu ? 'TensorFlow computes on it' : 'not used through CUDA'}`
           : 'GPU: no NVIDIA GPU seen',
         `WebGPU: ${describeAdapter(backend.webgpu)} — ${backend.webgpuChoice}`,
-        ...(gpuPresetFit
-          ? [
-              `  gpu preset on this adapter: batch ${gpuPresetFit.batch} of ${gpuPreset.batchSize} (its ${gpuPresetFit.largest} take ${(gpuPresetFit.bytesPerImage / 2 ** 20).toFixed(1)} MiB per image)`,
-            ]
-          : []),
+        `Memory: gpu preset ${gpuPresetMemory.description}`,
         `Threads: ${backend.threads} per replica; training runs ${replicas} data-parallel replica${replicas === 1 ? '' : 's'}` +
           (replicas > 1 ? ' (one per core: the wasm backend computes on one thread)' : ''),
         ...(ownKernels

@@ -97,26 +97,33 @@ export function register(program: Command): void {
           resume:
             flags.resume === undefined ? undefined : flags.resume === true ? 'latest' : Number(flags.resume),
           backendKind: backend.kind,
+          softwareAdapter: backend.kind === 'webgpu' && backend.webgpu.software,
         });
-        if (backend.kind === 'webgpu' && backend.webgpu.limits) {
-          const config = resolved.plan.config;
-          // A batch whose largest tensor the adapter cannot bind would fail at the first step.
-          const { batchThatFits } = await import('../../training/gpu-batch.ts');
-          const fit = batchThatFits(config, backend.webgpu.limits);
-          const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
-          const why = `its ${fit.largest} take ${mib(fit.bytesPerImage)} per image and this adapter binds at most ${mib(fit.limitBytes)}`;
-          if (fit.batch < 1)
-            throw new Error(
-              `Not even one image fits a step on this GPU: ${why}. Use smaller crops or out_dim.`,
-            );
-          if (fit.batch < config.batchSize) {
-            if (resolved.plan.resume) {
+        {
+          // The student in micro-batches where the whole batch would not fit the GPU's memory or
+          // the adapter's buffer limits: the batch, and so the step, stays the one asked for.
+          const { chooseMicroBatch, memoryBudget } = await import('../../training/step-memory.ts');
+          const limits = backend.kind === 'webgpu' ? backend.webgpu.limits : null;
+          const budget = memoryBudget(backend.kind);
+          const memory = chooseMicroBatch(resolved.plan.config, budget, limits);
+          if (budget || limits || memory.parts > 1) resolved.notes.push(`Memory: ${memory.description}`);
+          if (!memory.fits) {
+            const { largestTensorPerImage } = await import('../../training/gpu-batch.ts');
+            const largest = largestTensorPerImage(resolved.plan.config);
+            if (
+              limits &&
+              largest.bytes > Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
+            ) {
               throw new Error(
-                `The run's batch of ${config.batchSize} does not fit this GPU (${why}); resume it on the backend it ran on (DINOSCOPE_BACKEND).`,
+                `Not even one image fits a step on this GPU: ${memory.description} Use smaller crops or out_dim.`,
               );
             }
-            resolved.notes.push(`Batch ${config.batchSize} → ${fit.batch}: ${why}.`);
-            resolved.plan.config = { ...config, batchSize: fit.batch };
+            // Over the budget: the estimate may be pessimistic, so try; a step that runs out halves the micro-batch.
+            resolved.notes.push(
+              resolved.plan.config.microBatchSize > 0
+                ? `warning: microBatchSize ${resolved.plan.config.microBatchSize} is over the memory budget (0 = automatic); a step that runs out of memory retries with half.`
+                : 'warning: the estimate exceeds the memory budget even one image at a time; a step that runs out of memory will fail.',
+            );
           }
         }
         const { config } = resolved.plan;

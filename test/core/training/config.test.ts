@@ -60,6 +60,10 @@ describe('training config', () => {
     });
     expect(presetForBackend('tensorflow-gpu')).toBe('gpu');
     expect(presetForBackend('wasm')).toBe('cpu');
+    expect(presetForBackend('webgpu')).toBe('gpu');
+    // A software WebGPU adapter (lavapipe, SwiftShader) computes on the CPU, slower than wasm.
+    expect(presetForBackend('webgpu', { softwareAdapter: true })).toBe('cpu');
+    expect(presetForBackend('webgpu', { softwareAdapter: false })).toBe('gpu');
     expect(() => trainingPreset('huge')).toThrow(/choose one of reference, gpu, cpu, quick/);
   });
 

@@ -28,46 +28,53 @@ describe.skipIf(!hasShared)(`DINO training step against the reference ${skipWith
     fixture = referenceFixture('train_step');
   });
 
-  it('reproduces both steps: loss, every student and teacher tensor, and the center', async () => {
-    const meta = fixture.metadata;
-    const state = DinoTrainingState.create(
-      MODEL,
-      {
-        dropPathRate: 0,
-        clipGrad: Number(meta.clip_grad),
-        freezeLastLayerEpochs: Number(meta.freeze_last_layer_epochs),
-      },
-      {
-        backbone: withPrefix(fixture.tensors, 'init.student.backbone.'),
-        head: withPrefix(fixture.tensors, 'init.student.head.'),
-      },
-    );
-    const crops = [0, 1, 2, 3].map((i) => nchwToNhwc(tensorNamed(fixture, `input.images.${i}`)));
-    const epochs = JSON.parse(meta.epochs_of_steps) as number[];
-    for (const [step, epoch] of epochs.entries()) {
-      const result = await state.stepAsync(crops, {
-        epoch,
-        lr: Number(meta.lr),
-        weightDecay: Number(meta.weight_decay_group0),
-        teacherMomentum: Number(meta.teacher_momentum),
-        teacherTemp: Number(meta.teacher_temp),
-      });
-      expect(result.loss).toBeCloseTo(Number(meta[`loss.step${step}`]), 5);
-      const tensors = await state.toNamedTensorsAsync();
-      const expected = withPrefix(fixture.tensors, `after_step${step}.`);
-      const compared: string[] = [];
-      for (const [name, reference] of expected) {
-        const ours = tensors.get(name === 'center' ? 'dino_loss.center' : name);
-        expect(ours?.shape, name).toEqual(reference.shape);
-        expect(maxAbsDifference(ours?.data ?? [], reference.data), `${name} after step ${step}`).toBeLessThan(
-          TOLERANCE,
-        );
-        compared.push(name);
+  // Batch 4: the whole batch at once (0), then the student in micro-batches of 1, 2 and 3 (4 + the
+  // uneven 3 + 1) with gradient accumulation: the same step, so the same tolerances.
+  it.each([0, 1, 2, 3])(
+    'reproduces both steps with micro-batch %i: loss, every student and teacher tensor, and the center',
+    async (microBatchSize) => {
+      const meta = fixture.metadata;
+      const state = DinoTrainingState.create(
+        MODEL,
+        {
+          microBatchSize,
+          dropPathRate: 0,
+          clipGrad: Number(meta.clip_grad),
+          freezeLastLayerEpochs: Number(meta.freeze_last_layer_epochs),
+        },
+        {
+          backbone: withPrefix(fixture.tensors, 'init.student.backbone.'),
+          head: withPrefix(fixture.tensors, 'init.student.head.'),
+        },
+      );
+      const crops = [0, 1, 2, 3].map((i) => nchwToNhwc(tensorNamed(fixture, `input.images.${i}`)));
+      const epochs = JSON.parse(meta.epochs_of_steps) as number[];
+      for (const [step, epoch] of epochs.entries()) {
+        const result = await state.stepAsync(crops, {
+          epoch,
+          lr: Number(meta.lr),
+          weightDecay: Number(meta.weight_decay_group0),
+          teacherMomentum: Number(meta.teacher_momentum),
+          teacherTemp: Number(meta.teacher_temp),
+        });
+        expect(result.loss).toBeCloseTo(Number(meta[`loss.step${step}`]), 5);
+        const tensors = await state.toNamedTensorsAsync();
+        const expected = withPrefix(fixture.tensors, `after_step${step}.`);
+        const compared: string[] = [];
+        for (const [name, reference] of expected) {
+          const ours = tensors.get(name === 'center' ? 'dino_loss.center' : name);
+          expect(ours?.shape, name).toEqual(reference.shape);
+          expect(
+            maxAbsDifference(ours?.data ?? [], reference.data),
+            `${name} after step ${step}`,
+          ).toBeLessThan(TOLERANCE);
+          compared.push(name);
+        }
+        expect(compared.filter((n) => n.startsWith('student.')).length).toBe(3 * 12 + 6 + 8);
+        expect(compared.filter((n) => n.startsWith('teacher.')).length).toBe(3 * 12 + 6 + 8);
       }
-      expect(compared.filter((n) => n.startsWith('student.')).length).toBe(3 * 12 + 6 + 8);
-      expect(compared.filter((n) => n.startsWith('teacher.')).length).toBe(3 * 12 + 6 + 8);
-    }
-    tf.dispose(crops);
-    state.dispose();
-  });
+      tf.dispose(crops);
+      state.dispose();
+    },
+  );
 });

@@ -34,28 +34,36 @@ function usage() {
 }
 
 describe('training memory', () => {
-  it('leaks no tensor and no GPU buffer over 50 steps (one replica, as on a GPU)', async () => {
-    const backend = await initBackend();
-    const state = DinoTrainingState.create(TINY_DINO, { dropPathRate: 0.1 }, { random: lcg(3) });
-    const training = await DataParallelTraining.start(state, { replicas: 1, backend: backend.kind });
-    // The first steps create the optimiser's moments and fill the buffer pool.
-    for (let step = 0; step < 3; step++) await training.step(views(step), tinySchedule(1), step);
-    const before = usage();
-    let loss = 0;
-    for (let step = 3; step < 50; step++) {
-      loss = (await training.step(views(step), tinySchedule(1), step)).loss;
-    }
-    const after = usage();
-    expect(Number.isFinite(loss)).toBe(true);
-    expect(after.numTensors).toBe(before.numTensors);
-    expect(after.numBytes).toBe(before.numBytes);
-    expect(after.gpuBuffersInUse).toBe(before.gpuBuffersInUse);
-    expect(after.gpuBytesInUse).toBe(before.gpuBytesInUse);
-    // The pool keeps freed buffers for reuse; it must not keep growing once the shapes repeat.
-    expect(after.gpuBytesAllocated).toBeLessThanOrEqual(before.gpuBytesAllocated);
-    if (backend.kind === 'webgpu') expect(before.gpuBuffersInUse).toBeGreaterThan(0);
-    await training.dispose();
-    const disposed = usage();
-    expect(disposed.numTensors).toBeLessThan(before.numTensors);
-  });
+  // Micro-batch 0: the whole batch of 4 at once; 3: the student in micro-batches of 3 + 1.
+  it.each([0, 3])(
+    'leaks no tensor and no GPU buffer over 50 steps (one replica, as on a GPU; micro-batch %i)',
+    async (microBatchSize) => {
+      const backend = await initBackend();
+      const state = DinoTrainingState.create(
+        TINY_DINO,
+        { dropPathRate: 0.1, microBatchSize },
+        { random: lcg(3) },
+      );
+      const training = await DataParallelTraining.start(state, { replicas: 1, backend: backend.kind });
+      // The first steps create the optimiser's moments and fill the buffer pool.
+      for (let step = 0; step < 3; step++) await training.step(views(step), tinySchedule(1), step);
+      const before = usage();
+      let loss = 0;
+      for (let step = 3; step < 50; step++) {
+        loss = (await training.step(views(step), tinySchedule(1), step)).loss;
+      }
+      const after = usage();
+      expect(Number.isFinite(loss)).toBe(true);
+      expect(after.numTensors).toBe(before.numTensors);
+      expect(after.numBytes).toBe(before.numBytes);
+      expect(after.gpuBuffersInUse).toBe(before.gpuBuffersInUse);
+      expect(after.gpuBytesInUse).toBe(before.gpuBytesInUse);
+      // The pool keeps freed buffers for reuse; it must not keep growing once the shapes repeat.
+      expect(after.gpuBytesAllocated).toBeLessThanOrEqual(before.gpuBytesAllocated);
+      if (backend.kind === 'webgpu') expect(before.gpuBuffersInUse).toBeGreaterThan(0);
+      await training.dispose();
+      const disposed = usage();
+      expect(disposed.numTensors).toBeLessThan(before.numTensors);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/engine/backend.ts';
 import type { NamedTensors } from '../../../core/engine/host-tensor.ts';
+import { probeWebGpu } from '../../../core/engine/webgpu-adapter.ts';
 import { importWeights } from '../../../core/model/weight-import.ts';
 import { type Db, openDatabase } from '../../../core/store/database.ts';
 import { listCheckpoints } from '../../../core/store/runs.ts';
@@ -58,6 +59,25 @@ describe('training plan', () => {
     expect(
       (await resolveTraining(db, { settings: {}, backendKind: 'tensorflow-gpu' })).plan.config.arch,
     ).toBe('vit_small');
+    // WebGPU forced onto a software adapter (this machine's lavapipe, CI's) trains at CPU sizes, and says why.
+    const software = await resolveTraining(db, {
+      settings: {},
+      backendKind: 'webgpu',
+      softwareAdapter: true,
+    });
+    expect(software.preset).toBe('cpu');
+    expect(software.plan.config.arch).toBe('vit_tiny');
+    expect(software.notes[0]).toMatch(/Preset "cpu" chosen: the webgpu backend runs on a software adapter/);
+    const adapter = await probeWebGpu();
+    if (adapter.available) {
+      const forced = await resolveTraining(db, {
+        settings: {},
+        backendKind: 'webgpu',
+        softwareAdapter: adapter.software,
+      });
+      expect(forced.preset).toBe(adapter.software ? 'cpu' : 'gpu');
+    }
+    expect((await resolveTraining(db, { settings: {}, backendKind: 'webgpu' })).preset).toBe('gpu');
     const empty = openDatabase(join(folder, 'empty.sqlite'));
     await expect(resolveTraining(empty, { settings: {}, backendKind: 'wasm' })).rejects.toThrow(
       /no trainable images yet: `dinoscope add FOLDER` then `dinoscope scan`/,

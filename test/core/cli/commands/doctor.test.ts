@@ -16,6 +16,8 @@ describe('dinoscope doctor', () => {
     expect(text).toMatch(/^GPU: /m);
     // The WebGPU adapter, or why there is none, and why it trains or not.
     expect(text).toMatch(/^WebGPU: .+ — (used|skipped|not tried)/m);
+    // How the gpu preset's batch of 32 fits a GPU: the estimate and the micro-batches chosen.
+    expect(text).toMatch(/^Memory: gpu preset .*batch 32: estimated \d+\.\d GB at once.*fits/m);
     expect(text).toMatch(/^Threads: \d+ per replica; training runs \d+ data-parallel replica/m);
     if (text.includes('backend wasm'))
       expect(text).toMatch(/^Kernels: dinoscope's WebAssembly SIMD kernels/m);
@@ -38,7 +40,7 @@ describe('dinoscope doctor', () => {
         };
         webgpuChoice: string;
       };
-      webgpuGpuPresetBatch: { batch: number } | null;
+      gpuPresetMemory: { microBatch: number; parts: number; fits: boolean };
       ownWasmKernels: boolean;
       trainingReplicas: number;
       onnxRuntime: { available: boolean; executionProviders: string[] };
@@ -47,8 +49,9 @@ describe('dinoscope doctor', () => {
     const { webgpu } = report.backend;
     if (webgpu.available) {
       expect(webgpu.limits).not.toBeNull();
-      expect(report.webgpuGpuPresetBatch?.batch).toBeGreaterThan(0);
     } else expect(webgpu.error).toMatch(/.+/);
+    expect(report.gpuPresetMemory.microBatch * report.gpuPresetMemory.parts).toBeGreaterThanOrEqual(32);
+    expect(report.gpuPresetMemory.fits).toBe(true);
     expect(report.backend.webgpuChoice).toMatch(/^(used|skipped|not tried)/);
     expect(report.backend.reason.length).toBeGreaterThan(0);
     expect(report.trainingReplicas).toBeGreaterThanOrEqual(1);

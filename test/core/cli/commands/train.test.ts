@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { probeWebGpu } from '../../../../core/engine/webgpu-adapter.ts';
 import { openDatabase } from '../../../../core/store/database.ts';
 import { listModels } from '../../../../core/store/models.ts';
 import { listRuns } from '../../../../core/store/runs.ts';
@@ -15,6 +16,8 @@ import { makeRawLibrary } from '../../training/raw-library.ts';
 const cli = fileURLToPath(new URL('../../../../core/cli/dinoscope.js', import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), 'dinoscope-train-command-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
+/** This machine's WebGPU adapter is a software one (lavapipe here and in CI). */
+const softwareAdapter = (await probeWebGpu()).software;
 
 const tinyFlags = [
   '--arch',
@@ -43,10 +46,11 @@ function run(
   db: string,
   args: string[],
   onLine?: (line: Record<string, unknown>, child: ChildProcess) => void,
+  env: Record<string, string> = {},
 ) {
   const child = spawn(process.execPath, [cli, '--db', db, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DINOSCOPE_BACKEND: 'wasm' },
+    env: { ...process.env, DINOSCOPE_BACKEND: 'wasm', ...env },
   });
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
@@ -75,6 +79,39 @@ describe('dinoscope train', () => {
     expect(stderr).toMatch(/^\* outDim +8192 /m);
     expect(stderr).toMatch(/^ {2}teacherTemp +0\.04 /m);
   });
+
+  it('plans the gpu preset into 8 GB with micro-batches of the student, the batch kept at 32', async () => {
+    const { code, stderr } = await run(library.file, ['train', '--dry-run', '--preset', 'gpu'], undefined, {
+      DINOSCOPE_GPU_MEMORY_GB: '8',
+    });
+    expect(code).toBe(0);
+    expect(stderr).toMatch(
+      /^Memory: vit_small\/16 224\/96 px, 2 \+ 8 views, out_dim 65536, batch 32: estimated \d+\.\d GB at once; 2 micro-batches of 16 -> \d+\.\d GB, fits 8\.0 GB/m,
+    );
+    expect(stderr).toMatch(/^\* batchSize +32 /m);
+    expect(stderr).toMatch(/^ {2}microBatchSize +0 /m);
+    const forced = await run(
+      library.file,
+      ['train', '--dry-run', '--preset', 'gpu', '--set', 'microBatchSize=32'],
+      undefined,
+      { DINOSCOPE_GPU_MEMORY_GB: '8' },
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/microBatchSize set; does NOT fit 8\.0 GB/);
+    expect(forced.stderr).toMatch(/^warning: microBatchSize 32 is over the memory budget/m);
+  });
+
+  it.skipIf(!softwareAdapter)(
+    'picks the cpu preset when WebGPU is forced onto a software adapter, and says why',
+    async () => {
+      const { code, stderr } = await run(library.file, ['train', '--dry-run'], undefined, {
+        DINOSCOPE_BACKEND: 'webgpu',
+      });
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/^Backend: webgpu/m);
+      expect(stderr).toMatch(/Preset "cpu" chosen: the webgpu backend runs on a software adapter/);
+    },
+  );
 
   it('streams progress events, pauses on Ctrl-C with a checkpoint, and --resume finishes the run', async () => {
     let interrupted = false;
