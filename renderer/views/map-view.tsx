@@ -3,17 +3,12 @@ import type { LabelExportFormat, MapData, MapFacts } from '../../core/api.ts';
 import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
-import {
-  type FilterChoice,
-  isFiltering,
-  MapFilterPanel,
-  NO_FILTER,
-  toPhotoFilter,
-} from '../components/map-filter-panel.tsx';
+import { MapFilterPanel } from '../components/map-filter-panel.tsx';
 import { SavePathField } from '../components/path-field.tsx';
 import { ReviewQueue } from '../components/review-queue.tsx';
 import { TagManager, TagSelection } from '../components/tag-panel.tsx';
 import { hideBrokenImage, ThumbnailGrid } from '../components/thumbnail-grid.tsx';
+import { isFiltering, toPhotoFilter } from '../filter-choice.ts';
 import { formatCount } from '../format.ts';
 import { PHOTO_MIN_PIXELS } from '../map/photo-layer.ts';
 import { type ColorMode, legend, pointColors } from '../map/point-colors.ts';
@@ -41,7 +36,7 @@ const NO_POINTS: MapData['points'] = { imageIds: [], x: [], y: [], cluster: [] }
 const MAX_CLUSTER_LABELS = 12;
 
 export function MapView() {
-  const { model, run, revision, notify } = useApp();
+  const { model, run, revision, notify, filter, setFilter } = useApp();
   const mapJob = useLatestJob('map');
   const [data, setData] = useState<MapData | null | undefined>(undefined);
   const [selection, setSelection] = useState<number[]>([]);
@@ -54,7 +49,6 @@ export function MapView() {
   const [exportCopies, setExportCopies] = useState(false);
   const [facts, setFacts] = useState<MapFacts | null>(null);
   const [colorMode, setColorMode] = useState<ColorMode>('cluster');
-  const [filter, setFilter] = useState<FilterChoice>(NO_FILTER);
   const [visibleIds, setVisibleIds] = useState<Set<number> | null>(null);
   const [tagRevision, setTagRevision] = useState(0);
   const [pickCount, setPickCount] = useState(50);
@@ -87,9 +81,13 @@ export function MapView() {
       setVisibleIds(null);
       return;
     }
+    let stale = false;
     void run(() => bridge.invoke('photos.filter', { modelId: model.id, filter: toPhotoFilter(filter) })).then(
-      (result) => result && setVisibleIds(new Set(result.imageIds)),
+      (result) => result && !stale && setVisibleIds(new Set(result.imageIds)),
     );
+    return () => {
+      stale = true;
+    };
   }, [model, filter, tagRevision, run]);
 
   const points = data?.points ?? NO_POINTS;
@@ -349,6 +347,7 @@ export function MapView() {
             {facts && (
               <MapFilterPanel
                 facts={facts}
+                clusters={clusters}
                 choice={filter}
                 onChange={setFilter}
                 shown={shownCount}

@@ -432,6 +432,18 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await expect.poll(() => page.locator('.modal .thumb').count()).toBe(before + 1);
     await page.locator(`.modal .thumb[data-image-id="${reviewed}"]`).waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
+    // One filter for the whole app: the Library grid now holds the same photos, then all again.
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.getByTestId('library-filter').waitFor();
+    await expect
+      .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
+      .toBe(String(before + 1));
+    await page.locator(`.thumbnail-grid .thumb[data-image-id="${reviewed}"]`).waitFor();
+    await shot('14b-library-follows-map-filter');
+    await page.getByRole('link', { name: 'Map' }).click();
+    await expect
+      .poll(() => page.getByTestId('filter-count').textContent())
+      .toBe(`${before + 1} of ${photoCount}`);
     const csv = join(work, 'labels.csv');
     await page.locator('.label-export').getByLabel('Save as').fill(csv);
     await page.getByRole('button', { name: 'Export labels' }).click();
@@ -443,6 +455,12 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
       true,
     );
     await page.locator('.filter-panel').getByRole('button', { name: 'Clear filter' }).click();
+    await page.getByRole('link', { name: 'Library' }).click();
+    await expect
+      .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
+      .toBe(String(photoCount));
+    expect(await page.getByTestId('library-filter').count()).toBe(0);
+    await openMapAt(page, photoCount, 0);
 
     // The photo map at three zoom levels: dots with cluster labels, thumbnails, close up.
     await page.getByLabel('Colour by').selectOption('cluster');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MapFacts, MapPoints } from '../../core/api.ts';
-import { NO_FILTER, toPhotoFilter } from '../../renderer/components/map-filter-panel.tsx';
+import { NO_FILTER, toPhotoFilter } from '../../renderer/filter-choice.ts';
 import { legend, pointColors } from '../../renderer/map/point-colors.ts';
 import { clusterColorBytes } from '../../renderer/map/scatter-gl.ts';
 
