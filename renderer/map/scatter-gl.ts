@@ -3,6 +3,12 @@
  * on the wheel, pan by dragging, hover by a grid index, lasso by polygon. Written on plain WebGL2
  * because the maintained WebGL scatter libraries compile JavaScript at run time (`Function()`),
  * which the app's Content-Security-Policy forbids.
+ *
+ * While the view moves, the dots are not drawn again: their last full rendering (kept in a texture
+ * the size of the canvas) is copied scaled and shifted by the change of view, and the dots are
+ * drawn anew once the view has been still for SETTLE_MS, or at once when points, colours, the
+ * filter or the selection change. On software WebGL (SwiftShader) rasterising 100,000 dots takes
+ * 150–200 ms; the copy takes a few. Thumbnails and the hovered point are drawn live every frame.
  */
 
 import { linkProgram } from './gl-program.ts';
@@ -34,9 +40,13 @@ export interface FrameStats {
   /** Thumbnails drawn per frame while measuring: the median, and the fewest of any frame. */
   photosDrawn: number;
   photosDrawnFewest: number;
+  /** Frames that drew every dot anew (the rest copied the last rendering, moved). */
+  fullRedraws: number;
   /** Thumbnails decoded into the atlases so far. */
   thumbnailsLoaded: number;
   atlasBytes: number;
+  /** GPU memory of the dots' rendering kept for moving frames (one canvas-sized RGBA texture). */
+  dotCacheBytes: number;
   /** How large a photo is on screen at the end, in CSS pixels. */
   photoPixels: number;
 }
@@ -75,6 +85,21 @@ void main() {
 }`;
 
 const GRID = 96;
+/**
+ * How long the view must be still before the dots are drawn anew: longer than the gap between
+ * wheel or drag events (so a gesture stays on the fast path), short enough to read as immediate.
+ */
+const SETTLE_MS = 120;
+
+/** The dots' last full rendering and the view it was drawn at. */
+interface DotCache {
+  framebuffer: WebGLFramebuffer;
+  texture: WebGLTexture;
+  width: number;
+  height: number;
+  view: { sx: number; sy: number; ox: number; oy: number };
+  valid: boolean;
+}
 
 export class ScatterPlot {
   private readonly gl: WebGL2RenderingContext;
@@ -114,6 +139,12 @@ export class ScatterPlot {
   private photoSize = 0.08;
   /** Last draw durations in ms (ring of 240), for measurements. */
   private readonly drawTimes: number[] = [];
+  private dotCache: DotCache | null = null;
+  /** When the view last moved (performance.now()); frames within SETTLE_MS of it copy the dots. */
+  private lastMove = Number.NEGATIVE_INFINITY;
+  private settleTimer = 0;
+  /** Frames that drew every dot (counted for measurements). */
+  private fullRedraws = 0;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -196,13 +227,14 @@ export class ScatterPlot {
     this.drawTimes.length = 0;
     const view = { zoom: this.zoom, panX: this.panX, panY: this.panY };
     const photosPerFrame: number[] = [];
+    const fullBefore = this.fullRedraws;
     let last = await nextFrame();
     for (let f = 0; f < frames; f++) {
       // A slow circle of 1 % of the view per frame: the same stretch of map stays on screen.
       this.panX += Math.cos(f / 20) * 0.01;
       this.panY += Math.sin(f / 20) * 0.01;
       this.zoom = Math.min(400, Math.max(0.5, this.zoom * (f % 60 < 30 ? 1.01 : 1 / 1.01)));
-      this.requestDraw();
+      this.moved();
       const now = await nextFrame();
       intervals.push(now - last);
       last = now;
@@ -211,6 +243,7 @@ export class ScatterPlot {
     const draws = [...this.drawTimes];
     const drawn = frames > 0 ? quantile(photosPerFrame, 0.5) : (this.photos?.drawn ?? 0);
     const fewest = frames > 0 ? quantile(photosPerFrame, 0) : drawn;
+    const fullRedraws = this.fullRedraws - fullBefore;
     // Back where it started: a measurement does not move the person's view.
     Object.assign(this, view);
     this.requestDraw();
@@ -222,8 +255,10 @@ export class ScatterPlot {
       drawP95Ms: quantile(draws, 0.95),
       photosDrawn: drawn,
       photosDrawnFewest: fewest,
+      fullRedraws,
       thumbnailsLoaded: this.photos?.uploads ?? 0,
       atlasBytes: this.photos?.atlasBytes ?? 0,
+      dotCacheBytes: this.dotCache ? this.dotCache.width * this.dotCache.height * 4 : 0,
       photoPixels: this.photoPixels,
     };
   }
@@ -267,6 +302,7 @@ export class ScatterPlot {
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.visible);
     gl.bufferData(gl.ARRAY_BUFFER, this.visible, gl.DYNAMIC_DRAW);
     this.buildGrid();
+    this.invalidateDots();
     this.resetView();
   }
 
@@ -277,6 +313,7 @@ export class ScatterPlot {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.selected);
+    this.invalidateDots();
     this.requestDraw();
   }
 
@@ -285,6 +322,7 @@ export class ScatterPlot {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.color);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, colors);
+    this.invalidateDots();
     this.requestDraw();
   }
 
@@ -295,6 +333,7 @@ export class ScatterPlot {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.visible);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.visible);
+    this.invalidateDots();
     this.requestDraw();
   }
 
@@ -325,7 +364,12 @@ export class ScatterPlot {
 
   destroy(): void {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.settleTimer);
     this.photos?.destroy();
+    if (this.dotCache) {
+      this.gl.deleteFramebuffer(this.dotCache.framebuffer);
+      this.gl.deleteTexture(this.dotCache.texture);
+    }
     this.detach();
     const gl = this.gl;
     gl.deleteBuffer(this.buffers.position);
@@ -339,6 +383,76 @@ export class ScatterPlot {
   requestDraw(): void {
     cancelAnimationFrame(this.frame);
     this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** The view moves (a wheel, a drag, a measured path): the next frames may copy the dots. */
+  private moved(): void {
+    this.lastMove = performance.now();
+    this.requestDraw();
+  }
+
+  /** Points, colours, the filter or the selection changed: the kept rendering is out of date. */
+  private invalidateDots(): void {
+    if (this.dotCache) this.dotCache.valid = false;
+  }
+
+  /** The canvas-sized texture the dots are drawn into (made again when the canvas is resized). */
+  private cacheFor(width: number, height: number): DotCache {
+    const gl = this.gl;
+    if (this.dotCache && this.dotCache.width === width && this.dotCache.height === height)
+      return this.dotCache;
+    if (this.dotCache) {
+      gl.deleteFramebuffer(this.dotCache.framebuffer);
+      gl.deleteTexture(this.dotCache.texture);
+    }
+    const texture = gl.createTexture();
+    const framebuffer = gl.createFramebuffer();
+    if (!texture || !framebuffer) throw new Error('WebGL could not allocate the map layer.');
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA8, width, height);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    this.dotCache = {
+      framebuffer,
+      texture,
+      width,
+      height,
+      view: { sx: 1, sy: 1, ox: 0, oy: 0 },
+      valid: false,
+    };
+    return this.dotCache;
+  }
+
+  /**
+   * Copies the kept rendering onto the canvas as the view has changed since it was drawn: a point
+   * at clip x was drawn at x·sx₀ + ox₀ and belongs at x·sx + ox now.
+   */
+  private blitDots(cache: DotCache, view: { sx: number; sy: number; ox: number; oy: number }): void {
+    const gl = this.gl;
+    const kx = view.sx / cache.view.sx;
+    const ky = view.sy / cache.view.sy;
+    const toPixel = (clip: number, size: number) => Math.round(((clip + 1) / 2) * size);
+    const x0 = toPixel((-1 - cache.view.ox) * kx + view.ox, cache.width);
+    const x1 = toPixel((1 - cache.view.ox) * kx + view.ox, cache.width);
+    const y0 = toPixel((-1 - cache.view.oy) * ky + view.oy, cache.height);
+    const y1 = toPixel((1 - cache.view.oy) * ky + view.oy, cache.height);
+    const same = x0 === 0 && y0 === 0 && x1 === cache.width && y1 === cache.height;
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, cache.framebuffer);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+    gl.blitFramebuffer(
+      0,
+      0,
+      cache.width,
+      cache.height,
+      x0,
+      y0,
+      x1,
+      y1,
+      gl.COLOR_BUFFER_BIT,
+      same ? gl.NEAREST : gl.LINEAR,
+    );
+    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
   }
 
   private attribute(name: string, buffer: WebGLBuffer, size: number, type: number, normalized: boolean) {
@@ -377,42 +491,81 @@ export class ScatterPlot {
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
+    const view = this.transform(width, height);
+    const cache = this.cacheFor(this.canvas.width, this.canvas.height);
+    const sinceMove = started - this.lastMove;
+    if (sinceMove < SETTLE_MS && cache.valid) {
+      // Moving: the last rendering, moved; the dots are drawn anew once the view is still.
+      this.blitDots(cache, view);
+      clearTimeout(this.settleTimer);
+      this.settleTimer = window.setTimeout(() => this.requestDraw(), SETTLE_MS - sinceMove + 1);
+    } else {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, cache.framebuffer);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      this.drawDots(view, ratio);
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      cache.view = view;
+      cache.valid = true;
+      this.blitDots(cache, view);
+      this.fullRedraws++;
+    }
+    this.drawOver(view, ratio);
+    this.drawLasso(ratio);
+    this.drawTimes.push(performance.now() - started);
+    if (this.drawTimes.length > 240) this.drawTimes.shift();
+    this.callbacks.onView?.();
+  }
+
+  /** Every dot, into whatever framebuffer is bound. */
+  private drawDots(view: { sx: number; sy: number; ox: number; oy: number }, ratio: number): void {
+    const gl = this.gl;
     gl.enable(gl.BLEND);
     // Colour blends by alpha; the canvas's own alpha accumulates (not squared), so dimmed points stay visible.
     gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
-    const { sx, sy, ox, oy } = this.transform(width, height);
     const uniform = (name: string) => gl.getUniformLocation(this.program, name);
-    gl.uniform2f(uniform('scale'), sx, sy);
-    gl.uniform2f(uniform('offset'), ox, oy);
-    // Points grow a little with zoom so that clusters read as areas when seen whole and as photos up close.
-    const base =
-      Math.max(2.5, Math.min(9, 900 / Math.sqrt(Math.max(this.count, 1)))) *
-      Math.min(2.2, Math.sqrt(this.zoom));
-    gl.uniform1f(uniform('pointSize'), base * ratio);
+    gl.uniform2f(uniform('scale'), view.sx, view.sy);
+    gl.uniform2f(uniform('offset'), view.ox, view.oy);
+    gl.uniform1f(uniform('pointSize'), this.pointSize() * ratio);
     gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
     gl.uniform1f(uniform('highlight'), 0);
     gl.drawArrays(gl.POINTS, 0, this.count);
-    const pixels = this.photoPixels;
-    if (this.photos && PhotoLayer.levelFor(pixels) >= 0) {
-      gl.bindVertexArray(null);
-      this.photos.draw(this.onScreen(), this.positions, { sx, sy, ox, oy }, pixels, ratio);
-      // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
-      gl.useProgram(this.program);
-      gl.bindVertexArray(this.vao);
-    }
-    for (const index of [this.highlighted, this.hovered]) {
-      if (index === null || index >= this.count) continue;
-      gl.uniform1f(uniform('highlight'), 1);
-      gl.drawArrays(gl.POINTS, index, 1);
-    }
     gl.bindVertexArray(null);
-    this.drawLasso(ratio);
-    this.drawTimes.push(performance.now() - started);
-    if (this.drawTimes.length > 240) this.drawTimes.shift();
-    this.callbacks.onView?.();
+  }
+
+  /** What is drawn live over the dots every frame: thumbnails, the highlighted and hovered points. */
+  private drawOver(view: { sx: number; sy: number; ox: number; oy: number }, ratio: number): void {
+    const gl = this.gl;
+    const pixels = this.photoPixels;
+    gl.enable(gl.BLEND);
+    gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    if (this.photos && PhotoLayer.levelFor(pixels) >= 0)
+      this.photos.draw(this.onScreen(), this.positions, view, pixels, ratio);
+    const marked = [this.highlighted, this.hovered].filter(
+      (index): index is number => index !== null && index < this.count,
+    );
+    if (marked.length === 0) return;
+    // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
+    gl.useProgram(this.program);
+    gl.bindVertexArray(this.vao);
+    const uniform = (name: string) => gl.getUniformLocation(this.program, name);
+    gl.uniform2f(uniform('scale'), view.sx, view.sy);
+    gl.uniform2f(uniform('offset'), view.ox, view.oy);
+    gl.uniform1f(uniform('pointSize'), this.pointSize() * ratio);
+    gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
+    gl.uniform1f(uniform('highlight'), 1);
+    for (const index of marked) gl.drawArrays(gl.POINTS, index, 1);
+    gl.bindVertexArray(null);
+  }
+
+  /** Points grow a little with zoom so that clusters read as areas when seen whole and as photos up close. */
+  private pointSize(): number {
+    return (
+      Math.max(2.5, Math.min(9, 900 / Math.sqrt(Math.max(this.count, 1)))) *
+      Math.min(2.2, Math.sqrt(this.zoom))
+    );
   }
 
   /** Visible points inside the view, nearest its centre first (they get thumbnails first). */
@@ -559,7 +712,7 @@ export class ScatterPlot {
       const after = this.toData(at.x, at.y);
       this.panX += (after.x - before.x) * this.zoom;
       this.panY += (after.y - before.y) * this.zoom;
-      this.requestDraw();
+      this.moved();
     };
     const onDown = (event: PointerEvent) => {
       if (event.button !== 0) return;
@@ -586,7 +739,7 @@ export class ScatterPlot {
         if (this.drag.moved) {
           this.panX = this.drag.panX + (dx / side) * 2;
           this.panY = this.drag.panY - (dy / side) * 2;
-          this.requestDraw();
+          this.moved();
           return;
         }
       }

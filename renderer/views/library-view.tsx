@@ -21,7 +21,8 @@ function useImagePages(revision: number, filter: PhotoFilter | null, modelId: nu
   const loading = useRef(new Set<number>());
   const visiblePages = useRef<number[]>([0]);
   const [, setVersion] = useState(0);
-  const key = JSON.stringify([filter, modelId]);
+  // Without a filter the list is the whole library whatever the model (it arrives a moment later).
+  const key = filter ? JSON.stringify([filter, modelId]) : 'all';
   const query = useRef<{ key: string; args: { filter?: PhotoFilter; modelId?: number } }>({ key, args: {} });
   if (query.current.key !== key)
     query.current = {
