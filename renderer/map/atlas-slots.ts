@@ -26,11 +26,19 @@ export class AtlasSlots {
   }
 
   /**
-   * One frame's wish list (most wanted first; the first `size` with a thumbnail are considered). Returns the points
-   * to draw now with their cells, the points that were given a cell this frame, and every point of
-   * this frame still waiting for its thumbnail (most wanted first: the order to load them in).
+   * One frame's points on screen, most wanted first. The first `size` of them that have (or may
+   * have) a thumbnail are the frame's window: they keep their cells, and at most `budget` of the
+   * window wait for a thumbnail at once (no more than can load soon, so a moving view gives cells
+   * up only as fast as new thumbnails arrive). Points further down the list that still hold a
+   * loaded thumbnail are drawn too, and given up after points off screen.
+   *
+   * Returns the cells to draw (the window's first), the points given a cell now, and every point
+   * of the window still waiting for its thumbnail, most wanted first: the order to load them in.
    */
-  plan(wanted: ArrayLike<number>): {
+  plan(
+    wanted: ArrayLike<number>,
+    budget = Number.POSITIVE_INFINITY,
+  ): {
     ready: { index: number; slot: number }[];
     requested: number[];
     waiting: number[];
@@ -39,10 +47,11 @@ export class AtlasSlots {
     const ready: { index: number; slot: number }[] = [];
     const missing: number[] = [];
     const waiting: number[] = [];
-    // Photos without a thumbnail do not count against the cells: the next ones get them (within
-    // a bound, so a crowd of them cannot make one frame walk every point on screen).
-    const reach = Math.min(wanted.length, 4 * this.size);
-    for (let k = 0, considered = 0; k < reach && considered < this.size; k++) {
+    // Photos without a thumbnail do not count against the window (within a bound, so a crowd of
+    // them cannot make one frame walk every point on screen).
+    const reach = Math.min(wanted.length, 16 * this.size);
+    let k = 0;
+    for (let considered = 0; k < reach && considered < this.size; k++) {
       const index = wanted[k];
       if (this.failed.has(index)) continue;
       considered++;
@@ -55,15 +64,23 @@ export class AtlasSlots {
       if (this.loaded[slot]) ready.push({ index, slot });
       else waiting.push(index);
     }
+    // On screen beyond the window: drawn while they last, given up after what is off screen.
+    for (let j = k; j < reach; j++) {
+      const slot = this.slotOf.get(wanted[j]);
+      if (slot === undefined || !this.loaded[slot]) continue;
+      this.lastUsed[slot] = Math.max(this.lastUsed[slot], this.frame - 0.5);
+      ready.push({ index: wanted[j], slot });
+    }
     const requested: number[] = [];
     for (const index of missing) {
+      if (requested.length + waiting.length >= budget) break;
       const slot = this.reserve(index);
       if (slot < 0) break; // every cell is wanted by this frame
       requested.push(index);
     }
-    // What to load next, most wanted first: points of this frame that hold a cell but no picture.
+    // The window's order is the load order.
     const order = new Map<number, number>();
-    for (let k = 0; k < reach; k++) order.set(wanted[k], k);
+    for (let j = 0; j < k; j++) order.set(wanted[j], j);
     waiting.push(...requested);
     waiting.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
     return { ready, requested, waiting };

@@ -51,6 +51,8 @@ export const PHOTO_MIN_PIXELS = 18;
 const LEVEL1_PIXELS = 80;
 /** Loads in flight: enough to fill the screen quickly, few enough not to queue hundreds of requests. */
 const CONCURRENT_LOADS = 8;
+/** Cells waiting for a thumbnail at most: a moving view gives up the photos it shows no faster. */
+const RESERVE_AHEAD = 4 * CONCURRENT_LOADS;
 
 interface Level {
   cell: number;
@@ -139,7 +141,7 @@ export class PhotoLayer {
     this.drawn = 0;
     if (levelIndex < 0 || indices.length === 0) return 0;
     const level = this.levels[levelIndex];
-    const plan = level.slots.plan(indices);
+    const plan = level.slots.plan(indices, RESERVE_AHEAD);
     // The queue is this frame's wish list, nearest the centre first: what earlier frames asked for
     // may have left the view, and a queue kept in arrival order loaded the view's edges before its
     // centre (the edges are what is new while it moves).
@@ -149,13 +151,10 @@ export class PhotoLayer {
     // other one (sharper or softer for a moment) rather than falling back to a dot.
     const other = this.levels[1 - levelIndex];
     const borrowed: { index: number; slot: number }[] = [];
-    if (plan.ready.length < Math.min(indices.length, level.slots.size)) {
-      const have = new Set(plan.ready.map((r) => r.index));
-      for (const index of indices.subarray(0, level.slots.size)) {
-        if (have.has(index)) continue;
-        const slot = other.slots.slotFor(index);
-        if (slot !== undefined && other.slots.isLoaded(index)) borrowed.push({ index, slot });
-      }
+    for (const index of indices.subarray(0, level.slots.size)) {
+      if (level.slots.isLoaded(index) || !other.slots.isLoaded(index)) continue;
+      const slot = other.slots.slotFor(index);
+      if (slot !== undefined) borrowed.push({ index, slot });
     }
     this.drawn =
       this.drawCells(other, borrowed, positions, transform, pixels, ratio) +

@@ -11,6 +11,7 @@
  * 150–200 ms; the copy takes a few. Thumbnails and the hovered point are drawn live every frame.
  */
 
+import { DotLayerCache, type ViewTransform } from './dot-layer-cache.ts';
 import { linkProgram } from './gl-program.ts';
 import { PhotoLayer } from './photo-layer.ts';
 
@@ -91,16 +92,6 @@ const GRID = 96;
  */
 const SETTLE_MS = 120;
 
-/** The dots' last full rendering and the view it was drawn at. */
-interface DotCache {
-  framebuffer: WebGLFramebuffer;
-  texture: WebGLTexture;
-  width: number;
-  height: number;
-  view: { sx: number; sy: number; ox: number; oy: number };
-  valid: boolean;
-}
-
 export class ScatterPlot {
   private readonly gl: WebGL2RenderingContext;
   private readonly program: WebGLProgram;
@@ -139,7 +130,7 @@ export class ScatterPlot {
   private photoSize = 0.08;
   /** Last draw durations in ms (ring of 240), for measurements. */
   private readonly drawTimes: number[] = [];
-  private dotCache: DotCache | null = null;
+  private readonly dotCache: DotLayerCache;
   /** When the view last moved (performance.now()); frames within SETTLE_MS of it copy the dots. */
   private lastMove = Number.NEGATIVE_INFINITY;
   private settleTimer = 0;
@@ -174,6 +165,7 @@ export class ScatterPlot {
     this.attribute('selected', this.buffers.selected, 1, gl.UNSIGNED_BYTE, false);
     this.attribute('visible', this.buffers.visible, 1, gl.UNSIGNED_BYTE, false);
     gl.bindVertexArray(null);
+    this.dotCache = new DotLayerCache(gl);
     this.detach = this.listen();
   }
 
@@ -196,8 +188,19 @@ export class ScatterPlot {
 
   /** Zooms by a factor about the view's centre (buttons, tests, measurements). */
   zoomBy(factor: number): void {
-    this.zoom = Math.min(400, Math.max(0.5, this.zoom * factor));
+    this.zoomAboutCentre(factor);
     this.requestDraw();
+  }
+
+  /**
+   * The pan is in zoomed units (screen = position·zoom + pan), so the view's centre stays put only
+   * if the pan scales with the zoom; without it, zooming in far slid the view across the map.
+   */
+  private zoomAboutCentre(factor: number): void {
+    const zoom = Math.min(400, Math.max(0.5, this.zoom * factor));
+    this.panX *= zoom / this.zoom;
+    this.panY *= zoom / this.zoom;
+    this.zoom = zoom;
   }
 
   /** Centres the view on data point `index` at a zoom. */
@@ -233,7 +236,7 @@ export class ScatterPlot {
       // A slow circle of 1 % of the view per frame: the same stretch of map stays on screen.
       this.panX += Math.cos(f / 20) * 0.01;
       this.panY += Math.sin(f / 20) * 0.01;
-      this.zoom = Math.min(400, Math.max(0.5, this.zoom * (f % 60 < 30 ? 1.01 : 1 / 1.01)));
+      this.zoomAboutCentre(f % 60 < 30 ? 1.01 : 1 / 1.01);
       this.moved();
       const now = await nextFrame();
       intervals.push(now - last);
@@ -258,7 +261,7 @@ export class ScatterPlot {
       fullRedraws,
       thumbnailsLoaded: this.photos?.uploads ?? 0,
       atlasBytes: this.photos?.atlasBytes ?? 0,
-      dotCacheBytes: this.dotCache ? this.dotCache.width * this.dotCache.height * 4 : 0,
+      dotCacheBytes: this.dotCache.bytes,
       photoPixels: this.photoPixels,
     };
   }
@@ -366,10 +369,7 @@ export class ScatterPlot {
     cancelAnimationFrame(this.frame);
     clearTimeout(this.settleTimer);
     this.photos?.destroy();
-    if (this.dotCache) {
-      this.gl.deleteFramebuffer(this.dotCache.framebuffer);
-      this.gl.deleteTexture(this.dotCache.texture);
-    }
+    this.dotCache.destroy();
     this.detach();
     const gl = this.gl;
     gl.deleteBuffer(this.buffers.position);
@@ -393,66 +393,7 @@ export class ScatterPlot {
 
   /** Points, colours, the filter or the selection changed: the kept rendering is out of date. */
   private invalidateDots(): void {
-    if (this.dotCache) this.dotCache.valid = false;
-  }
-
-  /** The canvas-sized texture the dots are drawn into (made again when the canvas is resized). */
-  private cacheFor(width: number, height: number): DotCache {
-    const gl = this.gl;
-    if (this.dotCache && this.dotCache.width === width && this.dotCache.height === height)
-      return this.dotCache;
-    if (this.dotCache) {
-      gl.deleteFramebuffer(this.dotCache.framebuffer);
-      gl.deleteTexture(this.dotCache.texture);
-    }
-    const texture = gl.createTexture();
-    const framebuffer = gl.createFramebuffer();
-    if (!texture || !framebuffer) throw new Error('WebGL could not allocate the map layer.');
-    gl.bindTexture(gl.TEXTURE_2D, texture);
-    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA8, width, height);
-    gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
-    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
-    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    this.dotCache = {
-      framebuffer,
-      texture,
-      width,
-      height,
-      view: { sx: 1, sy: 1, ox: 0, oy: 0 },
-      valid: false,
-    };
-    return this.dotCache;
-  }
-
-  /**
-   * Copies the kept rendering onto the canvas as the view has changed since it was drawn: a point
-   * at clip x was drawn at x·sx₀ + ox₀ and belongs at x·sx + ox now.
-   */
-  private blitDots(cache: DotCache, view: { sx: number; sy: number; ox: number; oy: number }): void {
-    const gl = this.gl;
-    const kx = view.sx / cache.view.sx;
-    const ky = view.sy / cache.view.sy;
-    const toPixel = (clip: number, size: number) => Math.round(((clip + 1) / 2) * size);
-    const x0 = toPixel((-1 - cache.view.ox) * kx + view.ox, cache.width);
-    const x1 = toPixel((1 - cache.view.ox) * kx + view.ox, cache.width);
-    const y0 = toPixel((-1 - cache.view.oy) * ky + view.oy, cache.height);
-    const y1 = toPixel((1 - cache.view.oy) * ky + view.oy, cache.height);
-    const same = x0 === 0 && y0 === 0 && x1 === cache.width && y1 === cache.height;
-    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, cache.framebuffer);
-    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
-    gl.blitFramebuffer(
-      0,
-      0,
-      cache.width,
-      cache.height,
-      x0,
-      y0,
-      x1,
-      y1,
-      gl.COLOR_BUFFER_BIT,
-      same ? gl.NEAREST : gl.LINEAR,
-    );
-    gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+    this.dotCache.valid = false;
   }
 
   private attribute(name: string, buffer: WebGLBuffer, size: number, type: number, normalized: boolean) {
@@ -492,23 +433,21 @@ export class ScatterPlot {
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     const view = this.transform(width, height);
-    const cache = this.cacheFor(this.canvas.width, this.canvas.height);
+    const cache = this.dotCache;
     const sinceMove = started - this.lastMove;
-    if (sinceMove < SETTLE_MS && cache.valid) {
-      // Moving: the last rendering, moved; the dots are drawn anew once the view is still.
-      this.blitDots(cache, view);
+    const moving = sinceMove < SETTLE_MS && cache.usableFor(this.canvas.width, this.canvas.height);
+    if (moving) {
+      // The dots are drawn anew once the view has been still for SETTLE_MS.
       clearTimeout(this.settleTimer);
       this.settleTimer = window.setTimeout(() => this.requestDraw(), SETTLE_MS - sinceMove + 1);
     } else {
-      gl.bindFramebuffer(gl.FRAMEBUFFER, cache.framebuffer);
-      gl.clear(gl.COLOR_BUFFER_BIT);
+      cache.beginCapture(this.canvas.width, this.canvas.height, view);
       this.drawDots(view, ratio);
-      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-      cache.view = view;
-      cache.valid = true;
-      this.blitDots(cache, view);
+      cache.endCapture();
+      gl.viewport(0, 0, this.canvas.width, this.canvas.height);
       this.fullRedraws++;
     }
+    cache.draw(view);
     this.drawOver(view, ratio);
     this.drawLasso(ratio);
     this.drawTimes.push(performance.now() - started);
@@ -517,7 +456,7 @@ export class ScatterPlot {
   }
 
   /** Every dot, into whatever framebuffer is bound. */
-  private drawDots(view: { sx: number; sy: number; ox: number; oy: number }, ratio: number): void {
+  private drawDots(view: ViewTransform, ratio: number): void {
     const gl = this.gl;
     gl.enable(gl.BLEND);
     // Colour blends by alpha; the canvas's own alpha accumulates (not squared), so dimmed points stay visible.
@@ -536,7 +475,7 @@ export class ScatterPlot {
   }
 
   /** What is drawn live over the dots every frame: thumbnails, the highlighted and hovered points. */
-  private drawOver(view: { sx: number; sy: number; ox: number; oy: number }, ratio: number): void {
+  private drawOver(view: ViewTransform, ratio: number): void {
     const gl = this.gl;
     const pixels = this.photoPixels;
     gl.enable(gl.BLEND);

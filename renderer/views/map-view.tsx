@@ -527,7 +527,11 @@ export function MapView() {
   );
 }
 
-/** Representative photos of the largest clusters, over the map while it shows dots. */
+/**
+ * Representative photos of the largest clusters, over the map while it shows dots. They follow
+ * the view by a style transform set on every frame, not by re-rendering: React and the browser's
+ * layout did per frame what a compositor move does.
+ */
 function ClusterLabels({
   plot,
   centres,
@@ -537,33 +541,53 @@ function ClusterLabels({
   centres: { cluster: number; x: number; y: number; representatives: number[] }[];
   listeners: Set<() => void>;
 }) {
-  const [, setTick] = useState(0);
+  const [shown, setShown] = useState(false);
+  const elements = useRef(new Map<number, HTMLDivElement>());
+  const place = useCallback(
+    (element: HTMLDivElement, c: { x: number; y: number }) => {
+      const at = plot.current?.dataToLocal(c.x, c.y);
+      if (at) element.style.transform = `translate(${at.x}px, ${at.y}px) translate(-50%, -50%)`;
+    },
+    [plot],
+  );
   useEffect(() => {
-    const listener = () => setTick((t) => t + 1);
+    const listener = () => {
+      const scatter = plot.current;
+      const visible = scatter !== null && scatter.photoPixels < PHOTO_MIN_PIXELS;
+      setShown(visible);
+      if (!scatter || !visible) return;
+      for (const c of centres) {
+        const element = elements.current.get(c.cluster);
+        if (element) place(element, c);
+      }
+    };
     listeners.add(listener);
+    listener();
     return () => {
       listeners.delete(listener);
     };
-  }, [listeners]);
-  const scatter = plot.current;
-  if (!scatter || scatter.photoPixels >= PHOTO_MIN_PIXELS) return null;
+  }, [listeners, centres, plot, place]);
+  if (!shown) return null;
   return (
     <div className="map-labels">
-      {centres.map((c) => {
-        const at = scatter.dataToLocal(c.x, c.y);
-        return (
-          <div
-            key={c.cluster}
-            className="map-label"
-            style={{ left: at.x, top: at.y, borderColor: clusterColor(c.cluster) }}
-            title={`Cluster ${c.cluster}`}
-          >
-            {c.representatives.slice(0, 3).map((id) => (
-              <img key={id} src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
-            ))}
-          </div>
-        );
-      })}
+      {centres.map((c) => (
+        <div
+          key={c.cluster}
+          ref={(element) => {
+            if (element) {
+              elements.current.set(c.cluster, element);
+              place(element, c);
+            } else elements.current.delete(c.cluster);
+          }}
+          className="map-label"
+          style={{ borderColor: clusterColor(c.cluster) }}
+          title={`Cluster ${c.cluster}`}
+        >
+          {c.representatives.slice(0, 3).map((id) => (
+            <img key={id} src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
+          ))}
+        </div>
+      ))}
     </div>
   );
 }

@@ -39,6 +39,20 @@ describe('the atlas cells of the photo map', () => {
     expect(slots.slotFor(13)).toBeUndefined();
   });
 
+  it('keeps drawing the photos it has while the view moves to ones it has not loaded yet', () => {
+    const slots = new AtlasSlots(4);
+    frame(slots, [0, 1, 2, 3]);
+    // The centre moved: four new points are nearest; the loaded four are still on screen.
+    const moved = slots.plan([4, 5, 6, 7, 0, 1, 2, 3], 2);
+    expect(moved.ready.map((r) => r.index).sort()).toEqual([0, 1, 2, 3]);
+    expect(moved.requested).toEqual([4, 5]);
+    // Cells are given up only as fast as the budget allows: two of the old photos remain.
+    const next = slots.plan([4, 5, 6, 7, 0, 1, 2, 3], 2);
+    expect(next.ready).toHaveLength(2);
+    expect(next.requested).toEqual([]);
+    expect(next.waiting).toEqual([4, 5]);
+  });
+
   it('lets a photo without a thumbnail stay a dot without holding a cell or asking again', () => {
     const slots = new AtlasSlots(2);
     slots.plan([1, 2]);
