@@ -23,12 +23,12 @@ function useImagePages(revision: number, filter: PhotoFilter | null, modelId: nu
   const [, setVersion] = useState(0);
   // Without a filter the list is the whole library whatever the model (it arrives a moment later).
   const key = filter ? JSON.stringify([filter, modelId]) : 'all';
-  const query = useRef<{ key: string; args: { filter?: PhotoFilter; modelId?: number } }>({ key, args: {} });
-  if (query.current.key !== key)
-    query.current = {
-      key,
-      args: filter ? { filter, ...(modelId === null ? {} : { modelId }) } : {},
-    };
+  const args = () => (filter ? { filter, ...(modelId === null ? {} : { modelId }) } : {});
+  const query = useRef<{ key: string; args: { filter?: PhotoFilter; modelId?: number } }>({
+    key,
+    args: args(),
+  });
+  if (query.current.key !== key) query.current = { key, args: args() };
 
   const load = useCallback(async (page: number, again = false) => {
     if ((!again && pages.current.has(page)) || loading.current.has(page)) return;
