@@ -49,6 +49,8 @@ export function MapView() {
   const [exportCopies, setExportCopies] = useState(false);
   const [facts, setFacts] = useState<MapFacts | null>(null);
   const [colorMode, setColorMode] = useState<ColorMode>('cluster');
+  /** Colouring by tag: one tag against the rest, or (null) each photo's first tag. */
+  const [focusTag, setFocusTag] = useState<string | null>(null);
   const [visibleIds, setVisibleIds] = useState<Set<number> | null>(null);
   const [tagRevision, setTagRevision] = useState(0);
   const [pickCount, setPickCount] = useState(50);
@@ -133,9 +135,13 @@ export function MapView() {
     };
   }, [points, count]);
 
+  // A tag renamed or deleted: back to each photo's first tag.
   useEffect(() => {
-    plot.current?.setColors(pointColors(colorMode, points, facts));
-  }, [colorMode, points, facts]);
+    if (focusTag !== null && facts && !facts.tags.some((t) => t.name === focusTag)) setFocusTag(null);
+  }, [facts, focusTag]);
+  useEffect(() => {
+    plot.current?.setColors(pointColors(colorMode, points, facts, focusTag));
+  }, [colorMode, points, facts, focusTag]);
   useEffect(() => {
     if (!plot.current) return;
     if (!visibleIds) {
@@ -317,19 +323,28 @@ export function MapView() {
               <span>Colour by</span>
               <select
                 aria-label="Colour by"
-                value={colorMode}
-                onChange={(event) => setColorMode(event.target.value as ColorMode)}
+                value={colorMode === 'tag' && focusTag !== null ? `tag:${focusTag}` : colorMode}
+                onChange={(event) => {
+                  const value = event.target.value;
+                  setColorMode((value.startsWith('tag:') ? 'tag' : value) as ColorMode);
+                  setFocusTag(value.startsWith('tag:') ? value.slice(4) : null);
+                }}
               >
                 <option value="cluster">cluster</option>
                 <option value="folder">folder</option>
                 <option value="format">format</option>
                 <option value="date">capture date</option>
-                <option value="tag">tag</option>
+                <option value="tag">tag (first of each photo)</option>
+                {(facts?.tags ?? []).map((tag) => (
+                  <option key={tag.id} value={`tag:${tag.name}`}>
+                    has tag “{tag.name}”
+                  </option>
+                ))}
               </select>
             </label>
-            {legend(colorMode, facts).length > 0 && (
+            {legend(colorMode, facts, focusTag).length > 0 && (
               <ul className="legend">
-                {legend(colorMode, facts)
+                {legend(colorMode, facts, focusTag)
                   .slice(0, 21)
                   .map((entry) => (
                     <li key={entry.name}>

@@ -422,6 +422,10 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await expect.poll(() => page.locator('.review').getAttribute('data-image-id')).not.toBe(reviewed);
     // Filter to the accepted tag's photos and export them as CSV with their tags.
     await page.getByLabel('Colour by').selectOption('tag');
+    // Colour by one tag against the rest: its legend names it, the other tags and the untagged.
+    await page.getByLabel('Colour by').selectOption(`tag:${suggested}`);
+    await page.locator('.legend li', { hasText: 'other tags' }).waitFor();
+    expect(await page.locator('.legend li').first().textContent()).toBe(suggested);
     await page.locator('.filter-panel .chip', { hasText: suggested ?? '' }).click();
     await expect
       .poll(() => page.getByTestId('filter-count').textContent())

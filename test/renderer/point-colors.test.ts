@@ -32,6 +32,21 @@ describe('map colours', () => {
     expect(legend('tag', facts).map((e) => e.name)).toEqual(['sea', 'snow', 'no tag']);
   });
 
+  it('colours by one chosen tag against the others, whichever of its tags a photo lists first', () => {
+    // Photo 2 has sea and snow: by its first tag it is sea; focused on snow, it is snow.
+    const bySnow = pointColors('tag', points, facts, 'snow');
+    expect(rgb(bySnow, 0)).toEqual(clusterColorBytes(1));
+    expect(rgb(bySnow, 2)).toEqual(clusterColorBytes(1));
+    expect(rgb(bySnow, 1)).toEqual(clusterColorBytes(-1));
+    const bySea = pointColors('tag', points, facts, 'sea');
+    expect(rgb(bySea, 2)).toEqual(clusterColorBytes(0));
+    expect(rgb(bySea, 0)).not.toEqual(clusterColorBytes(-1)); // other tags: not the untagged grey
+    expect(rgb(bySea, 0)).not.toEqual(clusterColorBytes(0));
+    expect(legend('tag', facts, 'snow').map((e) => e.name)).toEqual(['snow', 'other tags', 'no tag']);
+    // A tag that no longer exists (renamed, deleted): the plain colouring by tag.
+    expect(pointColors('tag', points, facts, 'gone')).toEqual(pointColors('tag', points, facts));
+  });
+
   it('colours by date from dark (old) to bright (new), grey without a date', () => {
     const byDate = pointColors('date', points, facts);
     const brightness = (i: number) => rgb(byDate, i).reduce((a, b) => a + b, 0);
