@@ -459,12 +459,25 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
       true,
     );
     await page.locator('.filter-panel').getByRole('button', { name: 'Clear filter' }).click();
+    // A cluster filter reaches the grid too; the Library's banner clears it for every view.
+    const clusterChip = page.locator('.filter-panel .chip', { hasText: /^0 \(\d+\)$/ });
+    const clusterSize = Number(/\((\d+)\)/.exec((await clusterChip.textContent()) ?? '')?.[1]);
+    await clusterChip.click();
+    await expect
+      .poll(() => page.getByTestId('filter-count').textContent())
+      .toBe(`${clusterSize} of ${photoCount}`);
     await page.getByRole('link', { name: 'Library' }).click();
+    await expect
+      .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
+      .toBe(String(clusterSize));
+    expect(await page.getByTestId('library-filter').textContent()).toContain('cluster 0');
+    await page.getByRole('button', { name: 'Show all photos' }).click();
     await expect
       .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
       .toBe(String(photoCount));
     expect(await page.getByTestId('library-filter').count()).toBe(0);
     await openMapAt(page, photoCount, 0);
+    expect(await page.getByTestId('filter-count').textContent()).toBe('all');
 
     // The photo map at three zoom levels: dots with cluster labels, thumbnails, close up.
     await page.getByLabel('Colour by').selectOption('cluster');
