@@ -365,8 +365,18 @@ export interface ApiRequests {
   'library.addFolders': { args: { paths: string[] }; result: JobInfo };
   /** Rescans every registered folder (incremental). */
   'library.scan': { args: Record<string, never>; result: JobInfo };
+  /**
+   * A page of the library's photos by id. With a filter, only the readable photos it keeps (the
+   * Library grid follows the map's filter); `modelId` is needed when it names clusters.
+   */
   'library.images': {
-    args: { offset: number; limit: number; status?: 'ok' | 'error' | 'missing' };
+    args: {
+      offset: number;
+      limit: number;
+      status?: 'ok' | 'error' | 'missing';
+      filter?: PhotoFilter;
+      modelId?: number;
+    };
     result: { total: number; items: ImageSummary[] };
   };
   'library.image': { args: { imageId: number }; result: ImageDetail };

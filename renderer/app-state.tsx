@@ -10,6 +10,7 @@ import {
 } from 'react';
 import type { ApiEvent, AppInfo, JobInfo, LibraryStatus, ModelSummary, TrainingMetric } from '../core/api.ts';
 import { bridge, explain } from './bridge.ts';
+import { type FilterChoice, NO_FILTER } from './filter-choice.ts';
 
 export interface Notice {
   id: number;
@@ -34,6 +35,9 @@ interface AppState {
   metrics: Map<string, TrainingMetric[]>;
   /** Bumped on every library-changed event so views reload what they show. */
   revision: number;
+  /** The one photo filter: the map shows it, the Library grid and label exports follow it. */
+  filter: FilterChoice;
+  setFilter(filter: FilterChoice): void;
 }
 
 const Context = createContext<AppState | null>(null);
@@ -62,6 +66,7 @@ export function AppProvider({ children }: { children: ReactNode }) {
   const [notices, setNotices] = useState<Notice[]>([]);
   const [revision, setRevision] = useState(0);
   const [metrics, setMetrics] = useState(() => new Map<string, TrainingMetric[]>());
+  const [filter, setFilter] = useState<FilterChoice>(NO_FILTER);
   const nextNotice = useRef(1);
   const lastScanRefresh = useRef(0);
 
@@ -128,6 +133,12 @@ export function AppProvider({ children }: { children: ReactNode }) {
 
   const models = status?.models ?? [];
   const model = models.find((m) => m.id === modelId) ?? models.at(-1) ?? null;
+  // Cluster numbers belong to one model's map: another model's cluster 3 is other photos.
+  const modelKey = model?.id ?? null;
+  useEffect(() => {
+    void modelKey;
+    setFilter((choice) => (choice.clusters.length > 0 ? { ...choice, clusters: [] } : choice));
+  }, [modelKey]);
   const selectModel = useCallback((id: number) => {
     localStorage.setItem(MODEL_KEY, String(id));
     setModelId(id);
@@ -147,8 +158,24 @@ export function AppProvider({ children }: { children: ReactNode }) {
       run,
       metrics,
       revision,
+      filter,
+      setFilter,
     }),
-    [info, status, jobs, model, selectModel, refresh, notices, notify, dismiss, run, metrics, revision],
+    [
+      info,
+      status,
+      jobs,
+      model,
+      selectModel,
+      refresh,
+      notices,
+      notify,
+      dismiss,
+      run,
+      metrics,
+      revision,
+      filter,
+    ],
   );
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }

@@ -229,7 +229,23 @@ export class DinoscopeService {
       'library.scan': () =>
         this.startJob({ kind: 'scan', title: 'Scanning the library', args: ['scan'], resumeArgs: ['scan'] }),
 
-      'library.images': ({ offset, limit, status }) => {
+      'library.images': ({ offset, limit, status, filter, modelId }) => {
+        if (filter && !isEmptyFilter(filter)) {
+          // The filter keeps readable photos only; the same ids as the map's and the exports'.
+          const kept = status && status !== 'ok' ? [] : filterPhotos(db, filter, { modelId });
+          const page = kept.slice(offset, offset + limit);
+          const items =
+            page.length === 0
+              ? []
+              : (db
+                  .prepare(
+                    `SELECT i.id, i.rel_path AS relPath, f.path AS folderPath, i.width, i.height, i.status
+                     FROM images i JOIN folders f ON f.id = i.folder_id
+                     WHERE i.id IN (SELECT value FROM json_each(?)) ORDER BY i.id`,
+                  )
+                  .all(JSON.stringify(page)) as ApiResult<'library.images'>['items']);
+          return { total: kept.length, items };
+        }
         const where = status ? 'WHERE i.status = ?' : '';
         const params = status ? [status] : [];
         const total = (

@@ -125,6 +125,8 @@ const schemas: { [K in ApiRequestName]: Check } = {
     offset: integer(0, 100_000_000),
     limit: integer(1, 5000),
     status: optional(oneOf('ok', 'error', 'missing')),
+    filter: optional(photoFilter),
+    modelId: optional(id),
   }),
   'library.image': object({ imageId: id }),
   'library.errors': none,

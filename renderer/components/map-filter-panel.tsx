@@ -1,43 +1,19 @@
-import type { MapFacts, PhotoFilter } from '../../core/api.ts';
-import { localIso, TimelineBrush } from './timeline-brush.tsx';
+import type { MapFacts } from '../../core/api.ts';
+import { type FilterChoice, isFiltering, NO_FILTER } from '../filter-choice.ts';
+import { TimelineBrush } from './timeline-brush.tsx';
 
-/** What the person chose in the filter panel; `toPhotoFilter` turns it into the contract's filter. */
-export interface FilterChoice {
-  folders: string[];
-  formats: string[];
-  tags: string[];
-  untagged: boolean;
-  dates: { from: number; to: number } | null;
-}
-
-export const NO_FILTER: FilterChoice = { folders: [], formats: [], tags: [], untagged: false, dates: null };
-
-export function toPhotoFilter(choice: FilterChoice): PhotoFilter {
-  const filter: PhotoFilter = {};
-  if (choice.folders.length > 0) filter.folders = choice.folders;
-  if (choice.formats.length > 0) filter.formats = choice.formats;
-  if (choice.tags.length > 0) filter.tags = choice.tags;
-  if (choice.untagged) filter.untagged = true;
-  if (choice.dates) {
-    filter.capturedFrom = localIso(choice.dates.from);
-    filter.capturedTo = localIso(choice.dates.to);
-  }
-  return filter;
-}
-
-export function isFiltering(choice: FilterChoice): boolean {
-  return Object.keys(toPhotoFilter(choice)).length > 0;
-}
-
-/** Folder, format, tag, "has no tag" and capture-date filters over the map's photos. */
+/** Cluster, folder, format, tag, "has no tag" and capture-date filters over the map's photos. */
 export function MapFilterPanel({
   facts,
+  clusters,
   choice,
   onChange,
   shown,
   total,
 }: {
   facts: MapFacts;
+  /** The map's clusters, largest first (−1: the photos in none). */
+  clusters: { cluster: number; size: number }[];
   choice: FilterChoice;
   onChange(choice: FilterChoice): void;
   shown: number;
@@ -53,6 +29,20 @@ export function MapFilterPanel({
           {shown === total ? 'all' : `${shown} of ${total}`}
         </span>
       </h2>
+      <ChipGroup
+        label="Cluster"
+        options={clusters.map((c) => ({
+          value: String(c.cluster),
+          label: `${c.cluster >= 0 ? c.cluster : 'none'} (${c.size})`,
+        }))}
+        chosen={choice.clusters.map(String)}
+        onToggle={(value) =>
+          onChange({
+            ...choice,
+            clusters: toggle(choice.clusters.map(String), value).map(Number),
+          })
+        }
+      />
       <ChipGroup
         label="Folder"
         options={facts.folders.map((f) => ({

@@ -13,6 +13,7 @@
  * photos). Points without a loaded thumbnail stay dots underneath until theirs arrives.
  */
 
+import { AtlasSlots } from './atlas-slots.ts';
 import { linkProgram } from './gl-program.ts';
 
 const VERTEX = `#version 300 es
@@ -50,17 +51,13 @@ export const PHOTO_MIN_PIXELS = 18;
 const LEVEL1_PIXELS = 80;
 /** Loads in flight: enough to fill the screen quickly, few enough not to queue hundreds of requests. */
 const CONCURRENT_LOADS = 8;
+/** Cells waiting for a thumbnail at most: a moving view gives up the photos it shows no faster. */
+const RESERVE_AHEAD = 4 * CONCURRENT_LOADS;
 
 interface Level {
   cell: number;
-  slots: number;
   texture: WebGLTexture;
-  /** Point index → slot, and slot → point index (−1 free). */
-  slotOf: Map<number, number>;
-  owner: Int32Array;
-  /** Frame each slot was last drawn: the oldest is evicted first. */
-  lastUsed: Float64Array;
-  loaded: Uint8Array;
+  slots: AtlasSlots;
 }
 
 export class PhotoLayer {
@@ -70,8 +67,7 @@ export class PhotoLayer {
   private readonly cellBuffer: WebGLBuffer;
   private readonly levels: Level[];
   private readonly loading = new Set<string>();
-  private readonly queue: { level: number; index: number }[] = [];
-  private frame = 0;
+  private queue: { level: number; index: number }[] = [];
   private readonly scratch = document.createElement('canvas');
   /** Thumbnails drawn in the last frame (for the map's status line and measurements). */
   drawn = 0;
@@ -115,15 +111,7 @@ export class PhotoLayer {
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
-      return {
-        cell,
-        slots,
-        texture,
-        slotOf: new Map(),
-        owner: new Int32Array(slots).fill(-1),
-        lastUsed: new Float64Array(slots),
-        loaded: new Uint8Array(slots),
-      };
+      return { cell, texture, slots: new AtlasSlots(slots) };
     });
   }
 
@@ -153,36 +141,56 @@ export class PhotoLayer {
     this.drawn = 0;
     if (levelIndex < 0 || indices.length === 0) return 0;
     const level = this.levels[levelIndex];
-    this.frame++;
-    const wanted = indices.subarray(0, level.slots);
-    const xy = new Float32Array(wanted.length * 2);
-    const uv = new Float32Array(wanted.length * 2);
-    const perRow = ATLAS / level.cell;
-    let n = 0;
-    for (const index of wanted) {
-      const slot = level.slotOf.get(index);
-      if (slot === undefined) {
-        this.request(levelIndex, index);
-        continue;
-      }
-      level.lastUsed[slot] = this.frame;
-      if (!level.loaded[slot]) continue;
-      xy[2 * n] = positions[2 * index];
-      xy[2 * n + 1] = positions[2 * index + 1];
-      uv[2 * n] = ((slot % perRow) * level.cell) / ATLAS;
-      uv[2 * n + 1] = (Math.floor(slot / perRow) * level.cell) / ATLAS;
-      n++;
-    }
+    const plan = level.slots.plan(indices, RESERVE_AHEAD);
+    // The queue is this frame's wish list, nearest the centre first: what earlier frames asked for
+    // may have left the view, and a queue kept in arrival order loaded the view's edges before its
+    // centre (the edges are what is new while it moves).
+    this.queue = plan.waiting.map((index) => ({ level: levelIndex, index }));
     this.pump();
+    // Across the switch between levels, a photo this level has not loaded yet is drawn from the
+    // other one (sharper or softer for a moment) rather than falling back to a dot.
+    const other = this.levels[1 - levelIndex];
+    const borrowed: { index: number; slot: number }[] = [];
+    for (const index of indices.subarray(0, level.slots.size)) {
+      if (level.slots.isLoaded(index) || !other.slots.isLoaded(index)) continue;
+      const slot = other.slots.slotFor(index);
+      if (slot !== undefined) borrowed.push({ index, slot });
+    }
+    this.drawn =
+      this.drawCells(other, borrowed, positions, transform, pixels, ratio) +
+      this.drawCells(level, plan.ready, positions, transform, pixels, ratio);
+    return this.drawn;
+  }
+
+  private drawCells(
+    level: Level,
+    cells: { index: number; slot: number }[],
+    positions: Float32Array,
+    transform: { sx: number; sy: number; ox: number; oy: number },
+    pixels: number,
+    ratio: number,
+  ): number {
+    const n = cells.length;
     if (n === 0) return 0;
+    const xy = new Float32Array(n * 2);
+    const uv = new Float32Array(n * 2);
+    const perRow = ATLAS / level.cell;
+    // Drawn back to front: the most wanted (nearest the centre) ends on top.
+    for (let k = 0; k < n; k++) {
+      const { index, slot } = cells[n - 1 - k];
+      xy[2 * k] = positions[2 * index];
+      xy[2 * k + 1] = positions[2 * index + 1];
+      uv[2 * k] = ((slot % perRow) * level.cell) / ATLAS;
+      uv[2 * k + 1] = (Math.floor(slot / perRow) * level.cell) / ATLAS;
+    }
     const gl = this.gl;
     // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.positionBuffer);
-    gl.bufferData(gl.ARRAY_BUFFER, xy.subarray(0, 2 * n), gl.STREAM_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, xy, gl.STREAM_DRAW);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.cellBuffer);
-    gl.bufferData(gl.ARRAY_BUFFER, uv.subarray(0, 2 * n), gl.STREAM_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, uv, gl.STREAM_DRAW);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, level.texture);
     const uniform = (name: string) => gl.getUniformLocation(this.program, name);
@@ -193,33 +201,7 @@ export class PhotoLayer {
     gl.uniform1f(uniform('cellFraction'), level.cell / ATLAS);
     gl.drawArrays(gl.POINTS, 0, n);
     gl.bindVertexArray(null);
-    this.drawn = n;
     return n;
-  }
-
-  /** Reserves a slot for a point (evicting the least recently drawn) and queues its thumbnail. */
-  private request(levelIndex: number, index: number): void {
-    const level = this.levels[levelIndex];
-    let slot = -1;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (let s = 0; s < level.slots; s++) {
-      if (level.owner[s] < 0) {
-        slot = s;
-        break;
-      }
-      // Never evict what this frame draws.
-      if (level.lastUsed[s] < oldest && level.lastUsed[s] < this.frame) {
-        oldest = level.lastUsed[s];
-        slot = s;
-      }
-    }
-    if (slot < 0) return;
-    if (level.owner[slot] >= 0) level.slotOf.delete(level.owner[slot]);
-    level.owner[slot] = index;
-    level.slotOf.set(index, slot);
-    level.loaded[slot] = 0;
-    level.lastUsed[slot] = this.frame;
-    this.queue.push({ level: levelIndex, index });
   }
 
   private pump(): void {
@@ -227,8 +209,8 @@ export class PhotoLayer {
       const job = this.queue.shift();
       if (!job) break;
       const level = this.levels[job.level];
-      const slot = level.slotOf.get(job.index);
-      if (slot === undefined) continue; // evicted before its turn
+      const slot = level.slots.slotFor(job.index);
+      if (slot === undefined) continue; // given away before its turn
       const key = `${job.level}:${job.index}`;
       if (this.loading.has(key)) continue;
       this.loading.add(key);
@@ -238,10 +220,11 @@ export class PhotoLayer {
       image
         .decode()
         .then(() => {
-          if (level.slotOf.get(job.index) === slot) this.upload(level, slot, image);
+          if (level.slots.slotFor(job.index) === slot) this.upload(level, slot, job.index, image);
         })
         .catch(() => {
-          // A photo without a thumbnail stays a dot.
+          // A photo without a thumbnail stays a dot, and is not asked for again.
+          level.slots.markFailed(job.index);
         })
         .finally(() => {
           this.loading.delete(key);
@@ -252,7 +235,7 @@ export class PhotoLayer {
   }
 
   /** The thumbnail cropped to its centre square, scaled to the cell, written into the atlas. */
-  private upload(level: Level, slot: number, image: HTMLImageElement): void {
+  private upload(level: Level, slot: number, index: number, image: HTMLImageElement): void {
     const cell = level.cell;
     this.scratch.width = cell;
     this.scratch.height = cell;
@@ -282,7 +265,7 @@ export class PhotoLayer {
       gl.UNSIGNED_BYTE,
       this.scratch,
     );
-    level.loaded[slot] = 1;
+    level.slots.markLoaded(index, slot);
     this.uploads++;
   }
 

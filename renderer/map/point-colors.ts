@@ -6,9 +6,21 @@ import { clusterColor, clusterColorBytes } from './scatter-gl.ts';
 export type ColorMode = 'cluster' | 'folder' | 'format' | 'date' | 'tag';
 
 const NONE: [number, number, number] = [91, 97, 112]; // the noise grey: no folder, format, date or tag
+/** Colouring by one tag: photos with other tags, lighter than the untagged grey, clearly not it. */
+const OTHER_TAGS: [number, number, number] = [150, 156, 170];
 
-/** RGB bytes per point for a colour mode; categorical modes reuse the cluster palette by index. */
-export function pointColors(mode: ColorMode, points: MapPoints, facts: MapFacts | null): Uint8Array {
+/**
+ * RGB bytes per point for a colour mode; categorical modes reuse the cluster palette by index.
+ * Colouring by tag shows a photo's first tag, or with `focusTag` that one tag against the rest
+ * (has it / has other tags / has none): a photo with several tags is then never hidden behind
+ * another of its tags.
+ */
+export function pointColors(
+  mode: ColorMode,
+  points: MapPoints,
+  facts: MapFacts | null,
+  focusTag: string | null = null,
+): Uint8Array {
   const count = points.imageIds.length;
   const colors = new Uint8Array(count * 3);
   const categorical = (index: number) => (index < 0 ? NONE : clusterColorBytes(index));
@@ -31,6 +43,15 @@ export function pointColors(mode: ColorMode, points: MapPoints, facts: MapFacts 
     return colors;
   }
   const tagIndex = new Map(facts.tags.map((tag, i) => [tag.id, i]));
+  const focus = mode === 'tag' && focusTag !== null ? facts.tags.findIndex((t) => t.name === focusTag) : -1;
+  if (focus >= 0) {
+    const id = facts.tags[focus].id;
+    for (let i = 0; i < count; i++) {
+      const tags = facts.pointTags[i];
+      colors.set(tags.includes(id) ? categorical(focus) : tags.length > 0 ? OTHER_TAGS : NONE, i * 3);
+    }
+    return colors;
+  }
   for (let i = 0; i < count; i++) {
     const index =
       mode === 'folder'
@@ -46,8 +67,19 @@ export function pointColors(mode: ColorMode, points: MapPoints, facts: MapFacts 
 }
 
 /** The legend of a categorical mode: name and colour per entry. */
-export function legend(mode: ColorMode, facts: MapFacts | null): { name: string; color: string }[] {
+export function legend(
+  mode: ColorMode,
+  facts: MapFacts | null,
+  focusTag: string | null = null,
+): { name: string; color: string }[] {
   if (!facts || mode === 'cluster' || mode === 'date') return [];
+  const focus = mode === 'tag' && focusTag !== null ? facts.tags.findIndex((t) => t.name === focusTag) : -1;
+  if (focus >= 0)
+    return [
+      { name: focusTag as string, color: clusterColor(focus) },
+      { name: 'other tags', color: `rgb(${OTHER_TAGS.join(', ')})` },
+      { name: 'no tag', color: clusterColor(-1) },
+    ];
   const names =
     mode === 'folder' ? facts.folders : mode === 'format' ? facts.formats : facts.tags.map((t) => t.name);
   return [

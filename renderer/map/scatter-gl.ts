@@ -3,8 +3,15 @@
  * on the wheel, pan by dragging, hover by a grid index, lasso by polygon. Written on plain WebGL2
  * because the maintained WebGL scatter libraries compile JavaScript at run time (`Function()`),
  * which the app's Content-Security-Policy forbids.
+ *
+ * While the view moves, the dots are not drawn again: their last full rendering (kept in a texture
+ * the size of the canvas) is copied scaled and shifted by the change of view, and the dots are
+ * drawn anew once the view has been still for SETTLE_MS, or at once when points, colours, the
+ * filter or the selection change. On software WebGL (SwiftShader) rasterising 100,000 dots takes
+ * 150–200 ms; the copy takes a few. Thumbnails and the hovered point are drawn live every frame.
  */
 
+import { DotLayerCache, type ViewTransform } from './dot-layer-cache.ts';
 import { linkProgram } from './gl-program.ts';
 import { PhotoLayer } from './photo-layer.ts';
 
@@ -34,9 +41,13 @@ export interface FrameStats {
   /** Thumbnails drawn per frame while measuring: the median, and the fewest of any frame. */
   photosDrawn: number;
   photosDrawnFewest: number;
+  /** Frames that drew every dot anew (the rest copied the last rendering, moved). */
+  fullRedraws: number;
   /** Thumbnails decoded into the atlases so far. */
   thumbnailsLoaded: number;
   atlasBytes: number;
+  /** GPU memory of the dots' rendering kept for moving frames (one canvas-sized RGBA texture). */
+  dotCacheBytes: number;
   /** How large a photo is on screen at the end, in CSS pixels. */
   photoPixels: number;
 }
@@ -75,6 +86,11 @@ void main() {
 }`;
 
 const GRID = 96;
+/**
+ * How long the view must be still before the dots are drawn anew: longer than the gap between
+ * wheel or drag events (so a gesture stays on the fast path), short enough to read as immediate.
+ */
+const SETTLE_MS = 120;
 
 export class ScatterPlot {
   private readonly gl: WebGL2RenderingContext;
@@ -114,6 +130,12 @@ export class ScatterPlot {
   private photoSize = 0.08;
   /** Last draw durations in ms (ring of 240), for measurements. */
   private readonly drawTimes: number[] = [];
+  private readonly dotCache: DotLayerCache;
+  /** When the view last moved (performance.now()); frames within SETTLE_MS of it copy the dots. */
+  private lastMove = Number.NEGATIVE_INFINITY;
+  private settleTimer = 0;
+  /** Frames that drew every dot (counted for measurements). */
+  private fullRedraws = 0;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -143,6 +165,7 @@ export class ScatterPlot {
     this.attribute('selected', this.buffers.selected, 1, gl.UNSIGNED_BYTE, false);
     this.attribute('visible', this.buffers.visible, 1, gl.UNSIGNED_BYTE, false);
     gl.bindVertexArray(null);
+    this.dotCache = new DotLayerCache(gl);
     this.detach = this.listen();
   }
 
@@ -165,8 +188,19 @@ export class ScatterPlot {
 
   /** Zooms by a factor about the view's centre (buttons, tests, measurements). */
   zoomBy(factor: number): void {
-    this.zoom = Math.min(400, Math.max(0.5, this.zoom * factor));
+    this.zoomAboutCentre(factor);
     this.requestDraw();
+  }
+
+  /**
+   * The pan is in zoomed units (screen = position·zoom + pan), so the view's centre stays put only
+   * if the pan scales with the zoom; without it, zooming in far slid the view across the map.
+   */
+  private zoomAboutCentre(factor: number): void {
+    const zoom = Math.min(400, Math.max(0.5, this.zoom * factor));
+    this.panX *= zoom / this.zoom;
+    this.panY *= zoom / this.zoom;
+    this.zoom = zoom;
   }
 
   /** Centres the view on data point `index` at a zoom. */
@@ -196,13 +230,14 @@ export class ScatterPlot {
     this.drawTimes.length = 0;
     const view = { zoom: this.zoom, panX: this.panX, panY: this.panY };
     const photosPerFrame: number[] = [];
+    const fullBefore = this.fullRedraws;
     let last = await nextFrame();
     for (let f = 0; f < frames; f++) {
       // A slow circle of 1 % of the view per frame: the same stretch of map stays on screen.
       this.panX += Math.cos(f / 20) * 0.01;
       this.panY += Math.sin(f / 20) * 0.01;
-      this.zoom = Math.min(400, Math.max(0.5, this.zoom * (f % 60 < 30 ? 1.01 : 1 / 1.01)));
-      this.requestDraw();
+      this.zoomAboutCentre(f % 60 < 30 ? 1.01 : 1 / 1.01);
+      this.moved();
       const now = await nextFrame();
       intervals.push(now - last);
       last = now;
@@ -211,6 +246,7 @@ export class ScatterPlot {
     const draws = [...this.drawTimes];
     const drawn = frames > 0 ? quantile(photosPerFrame, 0.5) : (this.photos?.drawn ?? 0);
     const fewest = frames > 0 ? quantile(photosPerFrame, 0) : drawn;
+    const fullRedraws = this.fullRedraws - fullBefore;
     // Back where it started: a measurement does not move the person's view.
     Object.assign(this, view);
     this.requestDraw();
@@ -222,8 +258,10 @@ export class ScatterPlot {
       drawP95Ms: quantile(draws, 0.95),
       photosDrawn: drawn,
       photosDrawnFewest: fewest,
+      fullRedraws,
       thumbnailsLoaded: this.photos?.uploads ?? 0,
       atlasBytes: this.photos?.atlasBytes ?? 0,
+      dotCacheBytes: this.dotCache.bytes,
       photoPixels: this.photoPixels,
     };
   }
@@ -267,6 +305,7 @@ export class ScatterPlot {
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.visible);
     gl.bufferData(gl.ARRAY_BUFFER, this.visible, gl.DYNAMIC_DRAW);
     this.buildGrid();
+    this.invalidateDots();
     this.resetView();
   }
 
@@ -277,6 +316,7 @@ export class ScatterPlot {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.selected);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.selected);
+    this.invalidateDots();
     this.requestDraw();
   }
 
@@ -285,6 +325,7 @@ export class ScatterPlot {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.color);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, colors);
+    this.invalidateDots();
     this.requestDraw();
   }
 
@@ -295,6 +336,7 @@ export class ScatterPlot {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffers.visible);
     gl.bufferSubData(gl.ARRAY_BUFFER, 0, this.visible);
+    this.invalidateDots();
     this.requestDraw();
   }
 
@@ -325,7 +367,9 @@ export class ScatterPlot {
 
   destroy(): void {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.settleTimer);
     this.photos?.destroy();
+    this.dotCache.destroy();
     this.detach();
     const gl = this.gl;
     gl.deleteBuffer(this.buffers.position);
@@ -339,6 +383,17 @@ export class ScatterPlot {
   requestDraw(): void {
     cancelAnimationFrame(this.frame);
     this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** The view moves (a wheel, a drag, a measured path): the next frames may copy the dots. */
+  private moved(): void {
+    this.lastMove = performance.now();
+    this.requestDraw();
+  }
+
+  /** Points, colours, the filter or the selection changed: the kept rendering is out of date. */
+  private invalidateDots(): void {
+    this.dotCache.valid = false;
   }
 
   private attribute(name: string, buffer: WebGLBuffer, size: number, type: number, normalized: boolean) {
@@ -377,42 +432,79 @@ export class ScatterPlot {
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
+    const view = this.transform(width, height);
+    const cache = this.dotCache;
+    const sinceMove = started - this.lastMove;
+    const moving = sinceMove < SETTLE_MS && cache.usableFor(this.canvas.width, this.canvas.height);
+    if (moving) {
+      // The dots are drawn anew once the view has been still for SETTLE_MS.
+      clearTimeout(this.settleTimer);
+      this.settleTimer = window.setTimeout(() => this.requestDraw(), SETTLE_MS - sinceMove + 1);
+    } else {
+      cache.beginCapture(this.canvas.width, this.canvas.height, view);
+      this.drawDots(view, ratio);
+      cache.endCapture();
+      gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+      this.fullRedraws++;
+    }
+    cache.draw(view);
+    this.drawOver(view, ratio);
+    this.drawLasso(ratio);
+    this.drawTimes.push(performance.now() - started);
+    if (this.drawTimes.length > 240) this.drawTimes.shift();
+    this.callbacks.onView?.();
+  }
+
+  /** Every dot, into whatever framebuffer is bound. */
+  private drawDots(view: ViewTransform, ratio: number): void {
+    const gl = this.gl;
     gl.enable(gl.BLEND);
     // Colour blends by alpha; the canvas's own alpha accumulates (not squared), so dimmed points stay visible.
     gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
-    const { sx, sy, ox, oy } = this.transform(width, height);
     const uniform = (name: string) => gl.getUniformLocation(this.program, name);
-    gl.uniform2f(uniform('scale'), sx, sy);
-    gl.uniform2f(uniform('offset'), ox, oy);
-    // Points grow a little with zoom so that clusters read as areas when seen whole and as photos up close.
-    const base =
-      Math.max(2.5, Math.min(9, 900 / Math.sqrt(Math.max(this.count, 1)))) *
-      Math.min(2.2, Math.sqrt(this.zoom));
-    gl.uniform1f(uniform('pointSize'), base * ratio);
+    gl.uniform2f(uniform('scale'), view.sx, view.sy);
+    gl.uniform2f(uniform('offset'), view.ox, view.oy);
+    gl.uniform1f(uniform('pointSize'), this.pointSize() * ratio);
     gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
     gl.uniform1f(uniform('highlight'), 0);
     gl.drawArrays(gl.POINTS, 0, this.count);
-    const pixels = this.photoPixels;
-    if (this.photos && PhotoLayer.levelFor(pixels) >= 0) {
-      gl.bindVertexArray(null);
-      this.photos.draw(this.onScreen(), this.positions, { sx, sy, ox, oy }, pixels, ratio);
-      // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
-      gl.useProgram(this.program);
-      gl.bindVertexArray(this.vao);
-    }
-    for (const index of [this.highlighted, this.hovered]) {
-      if (index === null || index >= this.count) continue;
-      gl.uniform1f(uniform('highlight'), 1);
-      gl.drawArrays(gl.POINTS, index, 1);
-    }
     gl.bindVertexArray(null);
-    this.drawLasso(ratio);
-    this.drawTimes.push(performance.now() - started);
-    if (this.drawTimes.length > 240) this.drawTimes.shift();
-    this.callbacks.onView?.();
+  }
+
+  /** What is drawn live over the dots every frame: thumbnails, the highlighted and hovered points. */
+  private drawOver(view: ViewTransform, ratio: number): void {
+    const gl = this.gl;
+    const pixels = this.photoPixels;
+    gl.enable(gl.BLEND);
+    gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    if (this.photos && PhotoLayer.levelFor(pixels) >= 0)
+      this.photos.draw(this.onScreen(), this.positions, view, pixels, ratio);
+    const marked = [this.highlighted, this.hovered].filter(
+      (index): index is number => index !== null && index < this.count,
+    );
+    if (marked.length === 0) return;
+    // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
+    gl.useProgram(this.program);
+    gl.bindVertexArray(this.vao);
+    const uniform = (name: string) => gl.getUniformLocation(this.program, name);
+    gl.uniform2f(uniform('scale'), view.sx, view.sy);
+    gl.uniform2f(uniform('offset'), view.ox, view.oy);
+    gl.uniform1f(uniform('pointSize'), this.pointSize() * ratio);
+    gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
+    gl.uniform1f(uniform('highlight'), 1);
+    for (const index of marked) gl.drawArrays(gl.POINTS, index, 1);
+    gl.bindVertexArray(null);
+  }
+
+  /** Points grow a little with zoom so that clusters read as areas when seen whole and as photos up close. */
+  private pointSize(): number {
+    return (
+      Math.max(2.5, Math.min(9, 900 / Math.sqrt(Math.max(this.count, 1)))) *
+      Math.min(2.2, Math.sqrt(this.zoom))
+    );
   }
 
   /** Visible points inside the view, nearest its centre first (they get thumbnails first). */
@@ -439,9 +531,7 @@ export class ScatterPlot {
         }
       }
     }
-    const distance = (i: number) => (this.positions[2 * i] - cx) ** 2 + (this.positions[2 * i + 1] - cy) ** 2;
-    found.sort((a, b) => distance(a) - distance(b));
-    return Int32Array.from(found);
+    return nearestFirst(found, this.positions, cx, cy);
   }
 
   private drawLasso(ratio: number): void {
@@ -559,7 +649,7 @@ export class ScatterPlot {
       const after = this.toData(at.x, at.y);
       this.panX += (after.x - before.x) * this.zoom;
       this.panY += (after.y - before.y) * this.zoom;
-      this.requestDraw();
+      this.moved();
     };
     const onDown = (event: PointerEvent) => {
       if (event.button !== 0) return;
@@ -586,7 +676,7 @@ export class ScatterPlot {
         if (this.drag.moved) {
           this.panX = this.drag.panX + (dx / side) * 2;
           this.panY = this.drag.panY - (dy / side) * 2;
-          this.requestDraw();
+          this.moved();
           return;
         }
       }
@@ -635,6 +725,32 @@ export class ScatterPlot {
     };
   }
 }
+
+/**
+ * Points ordered by distance from (cx, cy) in RINGS rings of equal area (a counting sort: linear,
+ * where sorting a few thousand points on screen with a comparator took 2–3 ms a frame). Within a
+ * ring the order is the input's; for "nearest the centre first" a ring is close enough.
+ */
+export function nearestFirst(points: number[], positions: Float32Array, cx: number, cy: number): Int32Array {
+  const n = points.length;
+  const squared = new Float64Array(n);
+  let farthest = 0;
+  for (let k = 0; k < n; k++) {
+    const i = points[k];
+    squared[k] = (positions[2 * i] - cx) ** 2 + (positions[2 * i + 1] - cy) ** 2;
+    if (squared[k] > farthest) farthest = squared[k];
+  }
+  const ringOf = (d: number) => (farthest > 0 ? Math.min(RINGS - 1, Math.floor((d / farthest) * RINGS)) : 0);
+  const starts = new Int32Array(RINGS + 1);
+  for (let k = 0; k < n; k++) starts[ringOf(squared[k]) + 1]++;
+  for (let r = 0; r < RINGS; r++) starts[r + 1] += starts[r];
+  const ordered = new Int32Array(n);
+  for (let k = 0; k < n; k++) ordered[starts[ringOf(squared[k])]++] = points[k];
+  return ordered;
+}
+
+/** Rings of nearestFirst: at 1,000 points on screen, about 4 to a ring. */
+const RINGS = 256;
 
 function nextFrame(): Promise<number> {
   return new Promise((resolve) => requestAnimationFrame(resolve));

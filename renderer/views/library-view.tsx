@@ -1,32 +1,48 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ImageError, ImageSummary } from '../../core/api.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ImageError, ImageSummary, PhotoFilter } from '../../core/api.ts';
 import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
 import { PublishedWeightsCard } from '../components/published-weights-card.tsx';
 import { ThumbnailGrid } from '../components/thumbnail-grid.tsx';
+import { describeFilter, isFiltering, NO_FILTER, toPhotoFilter } from '../filter-choice.ts';
 import { basename, formatCount } from '../format.ts';
 import { navigate } from '../router.ts';
 
 const PAGE = 300;
 
-/** Pages of the library's readable photos, loaded as the grid scrolls. */
-function useImagePages(revision: number) {
+/**
+ * Pages of the library's readable photos, loaded as the grid scrolls; with a filter, only the
+ * photos it keeps (the core pages them, so 100,000 ids never cross the bridge for a grid).
+ */
+function useImagePages(revision: number, filter: PhotoFilter | null, modelId: number | null) {
   const [total, setTotal] = useState(0);
   const pages = useRef(new Map<number, ImageSummary[]>());
   const loading = useRef(new Set<number>());
   const visiblePages = useRef<number[]>([0]);
   const [, setVersion] = useState(0);
+  // Without a filter the list is the whole library whatever the model (it arrives a moment later).
+  const key = filter ? JSON.stringify([filter, modelId]) : 'all';
+  const args = () => (filter ? { filter, ...(modelId === null ? {} : { modelId }) } : {});
+  const query = useRef<{ key: string; args: { filter?: PhotoFilter; modelId?: number } }>({
+    key,
+    args: args(),
+  });
+  if (query.current.key !== key) query.current = { key, args: args() };
 
   const load = useCallback(async (page: number, again = false) => {
     if ((!again && pages.current.has(page)) || loading.current.has(page)) return;
     loading.current.add(page);
     try {
+      const asked = query.current;
       const result = await bridge.invoke('library.images', {
         offset: page * PAGE,
         limit: PAGE,
         status: 'ok',
+        ...asked.args,
       });
+      // A page asked for under another filter arrives late: it belongs to a grid no longer shown.
+      if (asked !== query.current) return;
       pages.current.set(page, result.items);
       setTotal(result.total);
       setVersion((v) => v + 1);
@@ -43,6 +59,17 @@ function useImagePages(revision: number) {
       if (!visiblePages.current.includes(page)) pages.current.delete(page);
     for (const page of visiblePages.current) void load(page, true).catch(() => {});
   }, [revision, load]);
+  // Another filter is another list: start over from its first page.
+  const shownKey = useRef(key);
+  useEffect(() => {
+    if (shownKey.current === key) return;
+    shownKey.current = key;
+    pages.current.clear();
+    loading.current.clear();
+    visiblePages.current = [0];
+    setTotal(0);
+    void load(0, true).catch(() => {});
+  }, [key, load]);
 
   const itemAt = (index: number) => {
     const item = pages.current.get(Math.floor(index / PAGE))?.[index % PAGE];
@@ -58,15 +85,18 @@ function useImagePages(revision: number) {
     },
     [load],
   );
-  return { total, itemAt, onVisibleRange };
+  return { total, itemAt, onVisibleRange, key };
 }
 
 export function LibraryView() {
-  const { status, info, run, revision } = useApp();
+  const { status, info, run, revision, model, filter, setFilter } = useApp();
   const scan = useLatestJob('scan');
   const [path, setPath] = useState('');
   const [errors, setErrors] = useState<ImageError[] | null>(null);
-  const grid = useImagePages(revision);
+  // The map's filter applies here too (cluster numbers need the model they belong to).
+  const filtering = isFiltering(filter) && (model !== null || filter.clusters.length === 0);
+  const photoFilter = useMemo(() => (filtering ? toPhotoFilter(filter) : null), [filtering, filter]);
+  const grid = useImagePages(revision, photoFilter, model?.id ?? null);
   const scanning = scan?.status === 'running' || scan?.status === 'cancelling';
 
   useEffect(() => {
@@ -188,13 +218,28 @@ export function LibraryView() {
         </details>
       )}
 
+      {filtering && (
+        <div className="banner filter-banner" data-testid="library-filter">
+          Showing the {formatCount(grid.total)} photos the map's filter keeps ({describeFilter(filter)}).{' '}
+          <button type="button" onClick={() => navigate({ view: 'map' })}>
+            Change on the map
+          </button>{' '}
+          <button type="button" onClick={() => setFilter(NO_FILTER)}>
+            Show all photos
+          </button>
+        </div>
+      )}
+
       <section className="grid-panel">
         <ThumbnailGrid
+          key={grid.key}
           count={grid.total}
           itemAt={grid.itemAt}
           onVisibleRange={grid.onVisibleRange}
           onOpen={(id) => navigate({ view: 'photo', imageId: id })}
-          emptyText={scanning ? 'Reading your photos…' : 'No photos yet.'}
+          emptyText={
+            scanning ? 'Reading your photos…' : filtering ? 'No photo passes the filter.' : 'No photos yet.'
+          }
         />
       </section>
     </div>

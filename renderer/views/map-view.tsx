@@ -3,17 +3,12 @@ import type { LabelExportFormat, MapData, MapFacts } from '../../core/api.ts';
 import { useApp, useLatestJob } from '../app-state.tsx';
 import { bridge } from '../bridge.ts';
 import { JobCard } from '../components/job-card.tsx';
-import {
-  type FilterChoice,
-  isFiltering,
-  MapFilterPanel,
-  NO_FILTER,
-  toPhotoFilter,
-} from '../components/map-filter-panel.tsx';
+import { MapFilterPanel } from '../components/map-filter-panel.tsx';
 import { SavePathField } from '../components/path-field.tsx';
 import { ReviewQueue } from '../components/review-queue.tsx';
 import { TagManager, TagSelection } from '../components/tag-panel.tsx';
 import { hideBrokenImage, ThumbnailGrid } from '../components/thumbnail-grid.tsx';
+import { isFiltering, toPhotoFilter } from '../filter-choice.ts';
 import { formatCount } from '../format.ts';
 import { PHOTO_MIN_PIXELS } from '../map/photo-layer.ts';
 import { type ColorMode, legend, pointColors } from '../map/point-colors.ts';
@@ -41,7 +36,7 @@ const NO_POINTS: MapData['points'] = { imageIds: [], x: [], y: [], cluster: [] }
 const MAX_CLUSTER_LABELS = 12;
 
 export function MapView() {
-  const { model, run, revision, notify } = useApp();
+  const { model, run, revision, notify, filter, setFilter } = useApp();
   const mapJob = useLatestJob('map');
   const [data, setData] = useState<MapData | null | undefined>(undefined);
   const [selection, setSelection] = useState<number[]>([]);
@@ -54,7 +49,8 @@ export function MapView() {
   const [exportCopies, setExportCopies] = useState(false);
   const [facts, setFacts] = useState<MapFacts | null>(null);
   const [colorMode, setColorMode] = useState<ColorMode>('cluster');
-  const [filter, setFilter] = useState<FilterChoice>(NO_FILTER);
+  /** Colouring by tag: one tag against the rest, or (null) each photo's first tag. */
+  const [focusTag, setFocusTag] = useState<string | null>(null);
   const [visibleIds, setVisibleIds] = useState<Set<number> | null>(null);
   const [tagRevision, setTagRevision] = useState(0);
   const [pickCount, setPickCount] = useState(50);
@@ -87,9 +83,13 @@ export function MapView() {
       setVisibleIds(null);
       return;
     }
+    let stale = false;
     void run(() => bridge.invoke('photos.filter', { modelId: model.id, filter: toPhotoFilter(filter) })).then(
-      (result) => result && setVisibleIds(new Set(result.imageIds)),
+      (result) => result && !stale && setVisibleIds(new Set(result.imageIds)),
     );
+    return () => {
+      stale = true;
+    };
   }, [model, filter, tagRevision, run]);
 
   const points = data?.points ?? NO_POINTS;
@@ -135,9 +135,13 @@ export function MapView() {
     };
   }, [points, count]);
 
+  // A tag renamed or deleted: back to each photo's first tag.
   useEffect(() => {
-    plot.current?.setColors(pointColors(colorMode, points, facts));
-  }, [colorMode, points, facts]);
+    if (focusTag !== null && facts && !facts.tags.some((t) => t.name === focusTag)) setFocusTag(null);
+  }, [facts, focusTag]);
+  useEffect(() => {
+    plot.current?.setColors(pointColors(colorMode, points, facts, focusTag));
+  }, [colorMode, points, facts, focusTag]);
   useEffect(() => {
     if (!plot.current) return;
     if (!visibleIds) {
@@ -319,19 +323,28 @@ export function MapView() {
               <span>Colour by</span>
               <select
                 aria-label="Colour by"
-                value={colorMode}
-                onChange={(event) => setColorMode(event.target.value as ColorMode)}
+                value={colorMode === 'tag' && focusTag !== null ? `tag:${focusTag}` : colorMode}
+                onChange={(event) => {
+                  const value = event.target.value;
+                  setColorMode((value.startsWith('tag:') ? 'tag' : value) as ColorMode);
+                  setFocusTag(value.startsWith('tag:') ? value.slice(4) : null);
+                }}
               >
                 <option value="cluster">cluster</option>
                 <option value="folder">folder</option>
                 <option value="format">format</option>
                 <option value="date">capture date</option>
-                <option value="tag">tag</option>
+                <option value="tag">tag (first of each photo)</option>
+                {(facts?.tags ?? []).map((tag) => (
+                  <option key={tag.id} value={`tag:${tag.name}`}>
+                    has tag “{tag.name}”
+                  </option>
+                ))}
               </select>
             </label>
-            {legend(colorMode, facts).length > 0 && (
+            {legend(colorMode, facts, focusTag).length > 0 && (
               <ul className="legend">
-                {legend(colorMode, facts)
+                {legend(colorMode, facts, focusTag)
                   .slice(0, 21)
                   .map((entry) => (
                     <li key={entry.name}>
@@ -349,6 +362,7 @@ export function MapView() {
             {facts && (
               <MapFilterPanel
                 facts={facts}
+                clusters={clusters}
                 choice={filter}
                 onChange={setFilter}
                 shown={shownCount}
@@ -528,7 +542,11 @@ export function MapView() {
   );
 }
 
-/** Representative photos of the largest clusters, over the map while it shows dots. */
+/**
+ * Representative photos of the largest clusters, over the map while it shows dots. They follow
+ * the view by a style transform set on every frame, not by re-rendering: React and the browser's
+ * layout did per frame what a compositor move does.
+ */
 function ClusterLabels({
   plot,
   centres,
@@ -538,33 +556,53 @@ function ClusterLabels({
   centres: { cluster: number; x: number; y: number; representatives: number[] }[];
   listeners: Set<() => void>;
 }) {
-  const [, setTick] = useState(0);
+  const [shown, setShown] = useState(false);
+  const elements = useRef(new Map<number, HTMLDivElement>());
+  const place = useCallback(
+    (element: HTMLDivElement, c: { x: number; y: number }) => {
+      const at = plot.current?.dataToLocal(c.x, c.y);
+      if (at) element.style.transform = `translate(${at.x}px, ${at.y}px) translate(-50%, -50%)`;
+    },
+    [plot],
+  );
   useEffect(() => {
-    const listener = () => setTick((t) => t + 1);
+    const listener = () => {
+      const scatter = plot.current;
+      const visible = scatter !== null && scatter.photoPixels < PHOTO_MIN_PIXELS;
+      setShown(visible);
+      if (!scatter || !visible) return;
+      for (const c of centres) {
+        const element = elements.current.get(c.cluster);
+        if (element) place(element, c);
+      }
+    };
     listeners.add(listener);
+    listener();
     return () => {
       listeners.delete(listener);
     };
-  }, [listeners]);
-  const scatter = plot.current;
-  if (!scatter || scatter.photoPixels >= PHOTO_MIN_PIXELS) return null;
+  }, [listeners, centres, plot, place]);
+  if (!shown) return null;
   return (
     <div className="map-labels">
-      {centres.map((c) => {
-        const at = scatter.dataToLocal(c.x, c.y);
-        return (
-          <div
-            key={c.cluster}
-            className="map-label"
-            style={{ left: at.x, top: at.y, borderColor: clusterColor(c.cluster) }}
-            title={`Cluster ${c.cluster}`}
-          >
-            {c.representatives.slice(0, 3).map((id) => (
-              <img key={id} src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
-            ))}
-          </div>
-        );
-      })}
+      {centres.map((c) => (
+        <div
+          key={c.cluster}
+          ref={(element) => {
+            if (element) {
+              elements.current.set(c.cluster, element);
+              place(element, c);
+            } else elements.current.delete(c.cluster);
+          }}
+          className="map-label"
+          style={{ borderColor: clusterColor(c.cluster) }}
+          title={`Cluster ${c.cluster}`}
+        >
+          {c.representatives.slice(0, 3).map((id) => (
+            <img key={id} src={bridge.mediaUrl('thumbnail', id)} alt="" onError={hideBrokenImage} />
+          ))}
+        </div>
+      ))}
     </div>
   );
 }

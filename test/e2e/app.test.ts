@@ -422,6 +422,10 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await expect.poll(() => page.locator('.review').getAttribute('data-image-id')).not.toBe(reviewed);
     // Filter to the accepted tag's photos and export them as CSV with their tags.
     await page.getByLabel('Colour by').selectOption('tag');
+    // Colour by one tag against the rest: its legend names it, the other tags and the untagged.
+    await page.getByLabel('Colour by').selectOption(`tag:${suggested}`);
+    await page.locator('.legend li', { hasText: 'other tags' }).waitFor();
+    expect(await page.locator('.legend li').first().textContent()).toBe(suggested);
     await page.locator('.filter-panel .chip', { hasText: suggested ?? '' }).click();
     await expect
       .poll(() => page.getByTestId('filter-count').textContent())
@@ -432,6 +436,18 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
     await expect.poll(() => page.locator('.modal .thumb').count()).toBe(before + 1);
     await page.locator(`.modal .thumb[data-image-id="${reviewed}"]`).waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
+    // One filter for the whole app: the Library grid now holds the same photos, then all again.
+    await page.getByRole('link', { name: 'Library' }).click();
+    await page.getByTestId('library-filter').waitFor();
+    await expect
+      .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
+      .toBe(String(before + 1));
+    await page.locator(`.thumbnail-grid .thumb[data-image-id="${reviewed}"]`).waitFor();
+    await shot('14b-library-follows-map-filter');
+    await page.getByRole('link', { name: 'Map' }).click();
+    await expect
+      .poll(() => page.getByTestId('filter-count').textContent())
+      .toBe(`${before + 1} of ${photoCount}`);
     const csv = join(work, 'labels.csv');
     await page.locator('.label-export').getByLabel('Save as').fill(csv);
     await page.getByRole('button', { name: 'Export labels' }).click();
@@ -443,6 +459,25 @@ describe.skipIf(!hasChromium)('the app in a browser', () => {
       true,
     );
     await page.locator('.filter-panel').getByRole('button', { name: 'Clear filter' }).click();
+    // A cluster filter reaches the grid too; the Library's banner clears it for every view.
+    const clusterChip = page.locator('.filter-panel .chip', { hasText: /^0 \(\d+\)$/ });
+    const clusterSize = Number(/\((\d+)\)/.exec((await clusterChip.textContent()) ?? '')?.[1]);
+    await clusterChip.click();
+    await expect
+      .poll(() => page.getByTestId('filter-count').textContent())
+      .toBe(`${clusterSize} of ${photoCount}`);
+    await page.getByRole('link', { name: 'Library' }).click();
+    await expect
+      .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
+      .toBe(String(clusterSize));
+    expect(await page.getByTestId('library-filter').textContent()).toContain('cluster 0');
+    await page.getByRole('button', { name: 'Show all photos' }).click();
+    await expect
+      .poll(() => page.locator('.thumbnail-grid').getAttribute('data-count'))
+      .toBe(String(photoCount));
+    expect(await page.getByTestId('library-filter').count()).toBe(0);
+    await openMapAt(page, photoCount, 0);
+    expect(await page.getByTestId('filter-count').textContent()).toBe('all');
 
     // The photo map at three zoom levels: dots with cluster labels, thumbnails, close up.
     await page.getByLabel('Colour by').selectOption('cluster');
@@ -643,6 +678,11 @@ describe.skipIf(!hasChromium)('the app with 100,000 photos', () => {
     writeFileSync(join(shots, 'map-frames.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`e2e: map frames at ${count} points: ${JSON.stringify(report)}`);
     expect(photosView.thumbnailsLoaded).toBeGreaterThan(0);
+    // Thumbnails stay on screen in every frame while the view moves (a full atlas once emptied
+    // itself as the view moved, and some frames drew none).
+    expect(photosView.photosDrawnFewest).toBeGreaterThan(0);
+    // Moving frames copy the dots' last rendering instead of drawing 100,000 anew.
+    expect(dots.fullRedraws).toBeLessThan(dots.frames);
     // The atlases are fixed pools: two 2048² RGBA textures whatever the library's size.
     expect(photosView.atlasBytes).toBe(2 * 2048 * 2048 * 4);
   });

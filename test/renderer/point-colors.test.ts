@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MapFacts, MapPoints } from '../../core/api.ts';
-import { NO_FILTER, toPhotoFilter } from '../../renderer/components/map-filter-panel.tsx';
+import { NO_FILTER, toPhotoFilter } from '../../renderer/filter-choice.ts';
 import { legend, pointColors } from '../../renderer/map/point-colors.ts';
 import { clusterColorBytes } from '../../renderer/map/scatter-gl.ts';
 
@@ -30,6 +30,21 @@ describe('map colours', () => {
     expect(rgb(byTag, 0)).toEqual(clusterColorBytes(1)); // snow is the second tag
     expect(rgb(byTag, 1)).toEqual(clusterColorBytes(-1)); // no tag
     expect(legend('tag', facts).map((e) => e.name)).toEqual(['sea', 'snow', 'no tag']);
+  });
+
+  it('colours by one chosen tag against the others, whichever of its tags a photo lists first', () => {
+    // Photo 2 has sea and snow: by its first tag it is sea; focused on snow, it is snow.
+    const bySnow = pointColors('tag', points, facts, 'snow');
+    expect(rgb(bySnow, 0)).toEqual(clusterColorBytes(1));
+    expect(rgb(bySnow, 2)).toEqual(clusterColorBytes(1));
+    expect(rgb(bySnow, 1)).toEqual(clusterColorBytes(-1));
+    const bySea = pointColors('tag', points, facts, 'sea');
+    expect(rgb(bySea, 2)).toEqual(clusterColorBytes(0));
+    expect(rgb(bySea, 0)).not.toEqual(clusterColorBytes(-1)); // other tags: not the untagged grey
+    expect(rgb(bySea, 0)).not.toEqual(clusterColorBytes(0));
+    expect(legend('tag', facts, 'snow').map((e) => e.name)).toEqual(['snow', 'other tags', 'no tag']);
+    // A tag that no longer exists (renamed, deleted): the plain colouring by tag.
+    expect(pointColors('tag', points, facts, 'gone')).toEqual(pointColors('tag', points, facts));
   });
 
   it('colours by date from dark (old) to bright (new), grey without a date', () => {

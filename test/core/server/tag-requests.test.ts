@@ -88,6 +88,38 @@ describe('tag requests', () => {
     expect(lines.slice(1).every((line) => /,,snow,[01]\.\d{4}$/.test(line))).toBe(true);
   });
 
+  it('pages the Library grid through the same filter as the map and the exports', async () => {
+    const filter = { untagged: true, clusters: [1] };
+    const kept = (await service.handle('photos.filter', { modelId: model.id, filter })).imageIds;
+    expect(kept).toHaveLength(5);
+    const first = await service.handle('library.images', {
+      offset: 0,
+      limit: 3,
+      status: 'ok',
+      filter,
+      modelId: model.id,
+    });
+    const rest = await service.handle('library.images', {
+      offset: 3,
+      limit: 3,
+      status: 'ok',
+      filter,
+      modelId: model.id,
+    });
+    expect(first.total).toBe(5);
+    expect([...first.items, ...rest.items].map((item) => item.id)).toEqual(kept);
+    expect(rest.items[0].relPath).toMatch(/^snow\//);
+    // An empty filter is no filter: the whole library, as before.
+    const all = await service.handle('library.images', { offset: 0, limit: 100, filter: {} });
+    expect(all.total).toBe(ids.length);
+    await expect(
+      service.handle('library.images', { offset: 0, limit: 10, filter: { clusters: [0] } }),
+    ).rejects.toThrow(/needs a model/);
+    expect(() =>
+      validateRequest('library.images', { offset: 0, limit: 10, filter: { formats: 'jpeg' } }),
+    ).toThrow(InvalidRequest);
+  });
+
   it('refuses malformed tag and filter arguments before the core sees them', async () => {
     expect(() => validateRequest('tags.add', { name: '', imageIds: [1] })).toThrow(InvalidRequest);
     expect(() =>
