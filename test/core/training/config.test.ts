@@ -53,8 +53,8 @@ describe('training config', () => {
     const config = resolveTrainingConfig(TRAINING_PRESETS.cpu.settings, { epochs: 3, batchSize: undefined });
     expect(config).toMatchObject({
       arch: 'vit_tiny',
-      outDim: 8192,
-      globalCropSize: 96,
+      outDim: 4096,
+      globalCropSize: 64,
       epochs: 3,
       batchSize: 32,
     });

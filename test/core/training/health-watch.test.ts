@@ -73,6 +73,27 @@ describe('health watch', () => {
     expect(warning).toMatch(/features collapsed at step 20.*fell to 5.00 \(from 20.0/);
   });
 
+  it('with class folders, a falling rank is a collapse only while k-NN falls too (bench/README.md runs)', () => {
+    // The run that learned: rank 58.5 -> 23.0 (0.39 of its start) while k-NN rose 28.9 -> 33.4 %.
+    const learning = new HealthWatch({ ...options, patienceSteps: 300 });
+    learning.observe(at(0, { effectiveRank: 58.5, knnTop1: 28.9 }));
+    expect(learning.observe(at(310, { effectiveRank: 30, knnTop1: 32.6 })).warnings).toEqual([]);
+    expect(learning.observe(at(558, { effectiveRank: 23, knnTop1: 33.4 })).warnings).toEqual([]);
+    // The partial collapse: rank 58.5 -> 12.5 while k-NN fell 28.9 -> 25.6 %.
+    const collapsing = new HealthWatch({ ...options, patienceSteps: 300 });
+    collapsing.observe(at(0, { effectiveRank: 58.5, knnTop1: 28.9 }));
+    expect(collapsing.observe(at(62, { effectiveRank: 40, knnTop1: 28.4 })).warnings).toEqual([]);
+    const [warning] = collapsing.observe(at(124, { effectiveRank: 12.5, knnTop1: 25.6 })).warnings;
+    expect(warning).toMatch(/features collapsed at step 124.*fell to 12.50 \(from 58.5/);
+    // Without labels the rank alone decides, below 0.3 of its start.
+    const unlabelled = new HealthWatch({ ...options, patienceSteps: 1000 });
+    unlabelled.observe(at(0, { effectiveRank: 58.5 }));
+    expect(unlabelled.observe(at(558, { effectiveRank: 23 })).warnings).toEqual([]);
+    expect(unlabelled.observe(at(600, { effectiveRank: 17 })).warnings[0]).toMatch(
+      /features collapsed at step 600/,
+    );
+  });
+
   it('guards an adaptation: best measurements, and a drop past the threshold', () => {
     const watch = new HealthWatch({ ...options, guard: { retrievalDrop: 3, knnDrop: 1 } });
     expect(watch.observe(at(0, { knnTop1: 80 })).best).toBe(true);

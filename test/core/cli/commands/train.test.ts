@@ -76,7 +76,7 @@ describe('dinoscope train', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/Preset "cpu" chosen for the wasm backend/);
     expect(stderr).toMatch(/^\* epochs +7 +The reference default/m);
-    expect(stderr).toMatch(/^\* outDim +8192 /m);
+    expect(stderr).toMatch(/^\* outDim +4096 /m);
     expect(stderr).toMatch(/^ {2}teacherTemp +0\.04 /m);
   });
 
