@@ -106,7 +106,8 @@ describe('feature health during training', () => {
     const collapsed = await train({ epochs: 20, warmupEpochs: 1, lr: 0.1, centerMomentum: 1, clipGrad: 0 });
     const collapsedLast = collapsed.measurements.at(-1) as HealthMeasurement;
     expect(collapsedLast.effectiveRank).toBeLessThan(0.4 * first.effectiveRank);
-    expect(collapsed.warnings.join('\n')).toMatch(/features collapsed at step \d+/);
+    // The head's output collapses to one prototype (the teacher-entropy warning); with class folders
+    // the falling rank alone is not called a collapse while k-NN holds (health-watch.test.ts).
     expect(collapsed.warnings.join('\n')).toMatch(/collapsed to one prototype/);
   }, 600_000);
 });
