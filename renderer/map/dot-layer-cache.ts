@@ -7,6 +7,7 @@
  */
 
 import { linkProgram } from './gl-program.ts';
+import { createLinearTexture } from './gl-texture.ts';
 
 export interface ViewTransform {
   sx: number;
@@ -111,15 +112,9 @@ export class DotLayerCache {
     const gl = this.gl;
     gl.deleteFramebuffer(this.framebuffer);
     gl.deleteTexture(this.texture);
-    const texture = gl.createTexture();
+    const texture = createLinearTexture(gl, width, height);
     const framebuffer = gl.createFramebuffer();
-    if (!texture || !framebuffer) throw new Error('WebGL could not allocate the map layer.');
-    gl.bindTexture(gl.TEXTURE_2D, texture);
-    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA8, width, height);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    if (!framebuffer) throw new Error('WebGL could not allocate the map layer.');
     gl.bindFramebuffer(gl.FRAMEBUFFER, framebuffer);
     gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
     gl.bindFramebuffer(gl.FRAMEBUFFER, null);

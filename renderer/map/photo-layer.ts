@@ -15,6 +15,7 @@
 
 import { AtlasSlots } from './atlas-slots.ts';
 import { linkProgram } from './gl-program.ts';
+import { createLinearTexture } from './gl-texture.ts';
 
 const VERTEX = `#version 300 es
 in vec2 position;
@@ -103,15 +104,7 @@ export class PhotoLayer {
     }
     gl.bindVertexArray(null);
     this.levels = LEVELS.map(({ cell, slots }) => {
-      const texture = gl.createTexture();
-      if (!texture) throw new Error('WebGL could not allocate a texture.');
-      gl.bindTexture(gl.TEXTURE_2D, texture);
-      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA8, ATLAS, ATLAS);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
-      return { cell, texture, slots: new AtlasSlots(slots) };
+      return { cell, texture: createLinearTexture(gl, ATLAS, ATLAS), slots: new AtlasSlots(slots) };
     });
   }
 

@@ -461,15 +461,7 @@ export class ScatterPlot {
     gl.enable(gl.BLEND);
     // Colour blends by alpha; the canvas's own alpha accumulates (not squared), so dimmed points stay visible.
     gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-    // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
-    gl.useProgram(this.program);
-    gl.bindVertexArray(this.vao);
-    const uniform = (name: string) => gl.getUniformLocation(this.program, name);
-    gl.uniform2f(uniform('scale'), view.sx, view.sy);
-    gl.uniform2f(uniform('offset'), view.ox, view.oy);
-    gl.uniform1f(uniform('pointSize'), this.pointSize() * ratio);
-    gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
-    gl.uniform1f(uniform('highlight'), 0);
+    this.bindPointProgram(view, ratio, false);
     gl.drawArrays(gl.POINTS, 0, this.count);
     gl.bindVertexArray(null);
   }
@@ -486,6 +478,14 @@ export class ScatterPlot {
       (index): index is number => index !== null && index < this.count,
     );
     if (marked.length === 0) return;
+    this.bindPointProgram(view, ratio, true);
+    for (const index of marked) gl.drawArrays(gl.POINTS, index, 1);
+    gl.bindVertexArray(null);
+  }
+
+  /** The point program and its vertex array bound, its uniforms set for this view. */
+  private bindPointProgram(view: ViewTransform, ratio: number, highlight: boolean): void {
+    const gl = this.gl;
     // biome-ignore lint/correctness/useHookAtTopLevel: WebGL's useProgram, not a React hook.
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
@@ -494,9 +494,7 @@ export class ScatterPlot {
     gl.uniform2f(uniform('offset'), view.ox, view.oy);
     gl.uniform1f(uniform('pointSize'), this.pointSize() * ratio);
     gl.uniform1f(uniform('anySelected'), this.anySelected ? 1 : 0);
-    gl.uniform1f(uniform('highlight'), 1);
-    for (const index of marked) gl.drawArrays(gl.POINTS, index, 1);
-    gl.bindVertexArray(null);
+    gl.uniform1f(uniform('highlight'), highlight ? 1 : 0);
   }
 
   /** Points grow a little with zoom so that clusters read as areas when seen whole and as photos up close. */
