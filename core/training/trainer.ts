@@ -53,7 +53,7 @@ export interface TrainingControls {
   onStep?: (record: StepRecord) => void;
   onWarning?: (message: string) => void;
   onInfo?: (message: string) => void;
-  /** A feature-health measurement (at the start, every `healthEverySteps` steps and at each epoch end). */
+  /** A feature-health measurement (at the start, every `healthEverySteps` steps and at epoch ends, at most as often). */
   onHealth?: (measurement: HealthMeasurement) => void;
   /** The plan stated once the first steps are timed (images/s, epoch and run time, time to useful features). */
   onForecast?: (forecast: TrainingForecast) => void;
@@ -269,7 +269,7 @@ export async function runTraining(
             (first.knnTop1 === null
               ? ''
               : `, weighted k-NN top-1 ${first.knnTop1.toFixed(1)} % / top-5 ${(first.knnTop5 ?? 0).toFixed(1)} % on ${probe.labelled?.ids.length} photos in ${probe.labelled?.classes.length} class folders`) +
-            `; measured every ${config.healthEverySteps} steps and at each epoch end.`,
+            `; measured every ${config.healthEverySteps} steps and at epoch ends (at most as often).`,
         );
     }
     const timedSeconds: number[] = [];

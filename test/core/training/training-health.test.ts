@@ -80,7 +80,9 @@ describe('feature health during training', () => {
     expect(learning.outcome.status).toBe('finished');
     const first = learning.measurements[0];
     const last = learning.measurements.at(-1) as HealthMeasurement;
-    // Where the folders are class-named, k-NN is measured at each epoch end (here every 6 steps).
+    // Epochs here are 6 steps: epoch ends are measured (with k-NN, the folders being class-named) at
+    // most once per healthEverySteps (30), so measuring never costs more than the training.
+    expect(learning.measurements.map((m) => m.step)).toEqual([0, 30, 60, 90, 120, 150, 180, 210, 240]);
     expect(learning.measurements.every((m) => m.knnTop1 !== null)).toBe(true);
     expect(last.knnTop1 as number).toBeGreaterThanOrEqual((first.knnTop1 as number) + 5);
     // Label-free: the features move (rank, neighbours) without collapsing.
